@@ -1,0 +1,47 @@
+# coordd: a headscale-compatible Tailscale control server.
+#
+#	make			build everything into build/
+#	make check		install missing packages, build, run every test
+#	make sanitize-check	the same tests built with ASan+UBSan
+#	make run		start the suite in the foreground from run/
+#	make install		install under PREFIX (default /usr) and DESTDIR
+#	make clean		remove build/, build-san/
+
+TOP:=		$(abspath .)
+BUILDDIR?=	$(TOP)/build
+export TOP BUILDDIR
+
+SUBDIRS=	common coordd stored apid authd coordctl
+
+all: build
+
+build:
+	$(MAKE) -C proto
+	@for d in $(SUBDIRS) tests/unit; do \
+		$(MAKE) -C $$d || exit 1; \
+	done
+
+deps:
+	@sh mk/deps
+
+check: deps
+	$(MAKE) build
+	sh tests/run-all $(BUILDDIR)
+
+sanitize-check: deps
+	$(MAKE) build BUILDDIR=$(TOP)/build-san SANITIZE=1
+	sh tests/run-all $(TOP)/build-san
+
+valgrind-check: deps build
+	VALGRIND=1 sh tests/unit/run $(BUILDDIR)
+
+run: deps build
+	sh mk/run.sh $(BUILDDIR)
+
+install: build
+	sh mk/install.sh $(BUILDDIR)
+
+clean:
+	rm -rf build build-san
+
+.PHONY: all build deps check sanitize-check valgrind-check run install clean

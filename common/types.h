@@ -1,0 +1,89 @@
+/*
+ * The one header naming every process and every imsg of the suite.
+ * Numbers are pinned: coordctl and the daemons may be different builds,
+ * so a value, once given, is never reused for something else.
+ */
+#ifndef TYPES_H
+#define TYPES_H
+
+#define COORDD_USER		"_coordd"
+#define COORDD_STORE_USER	"_coordd_store"
+#define COORDD_API_USER		"_coordd_api"
+#define COORDD_AUTH_USER	"_coordd_auth"
+#define COORDD_EMPTY_DIR	"/var/empty"
+
+#define CONF_FILE		SYSCONFDIR "/coordd/config.yaml"
+#define CONF_FILE_HEADSCALE	SYSCONFDIR "/headscale/config.yaml"
+#define CTL_SOCKET		RUNSTATEDIR "/coordd/coordd.sock"
+
+/* Version of the control-socket protocol, carried in peerid of HELLO. */
+#define CTL_PROTOCOL_VERSION	1
+
+/* The fixed descriptor on which every child finds its parent. */
+#define PROC_PARENT_FD		3
+
+enum proc_id {
+	PROC_PARENT,
+	PROC_COORD,
+	PROC_STORE,
+	PROC_API,
+	PROC_AUTH,
+	PROC_CTL,		/* a coordctl client, never a child */
+	PROC_MAX
+};
+
+enum imsg_type {
+	IMSG_NONE = 0,
+
+	/* Generic, any channel. */
+	IMSG_DONE = 1,			/* closes a chunked transfer */
+	IMSG_RESULT = 2,		/* Result: status and error text */
+	IMSG_CHUNK = 3,			/* a piece of a large payload */
+	IMSG_XOFF = 4,			/* sender: stop sending me requests */
+	IMSG_XON = 5,			/* sender: you may resume */
+
+	/* Parent <-> every child. */
+	IMSG_CTL_PROCFD = 100,		/* ProcFd + the socket to a peer */
+	IMSG_CTL_PROCREADY = 101,	/* child: all peers connected */
+	IMSG_CTL_VERBOSE = 102,		/* LogVerbose */
+	IMSG_RECONF_CONF = 110,		/* chunks of the effective config */
+	IMSG_RECONF_DONE = 111,		/* switch to the new config */
+	IMSG_RECONF_LISTENER = 112,	/* Listener + a bound socket */
+	IMSG_SHUTDOWN = 120,		/* drain and exit */
+
+	/* Any requester -> stored. */
+	IMSG_STORE_HELLO = 200,		/* subscribe, get a snapshot */
+	IMSG_STORE_SNAPSHOT = 201,	/* Snapshot chunk, then DONE */
+	IMSG_STORE_CHANGE = 202,	/* Change with a sequence number */
+	IMSG_STORE_NOISE_DH = 210,	/* DhRequest -> DhReply */
+	IMSG_STORE_NOISE_PUBKEY = 211,	/* -> PublicKey */
+
+	IMSG_STORE_USER_CREATE = 220,
+	IMSG_STORE_USER_LIST = 221,
+	IMSG_STORE_USER_RENAME = 222,
+	IMSG_STORE_USER_DELETE = 223,
+	IMSG_STORE_PAK_CREATE = 230,
+	IMSG_STORE_PAK_LIST = 231,
+	IMSG_STORE_PAK_EXPIRE = 232,
+	IMSG_STORE_APIKEY_CREATE = 240,
+	IMSG_STORE_APIKEY_LIST = 241,
+	IMSG_STORE_APIKEY_EXPIRE = 242,
+	IMSG_STORE_APIKEY_DELETE = 243,
+	IMSG_STORE_APIKEY_CHECK = 244,
+
+	/* Replies from stored. */
+	IMSG_STORE_USER = 260,		/* one User */
+	IMSG_STORE_PAK = 261,		/* one PreAuthKey */
+	IMSG_STORE_APIKEY = 262,	/* one ApiKey */
+
+	/* coordctl <-> apid over the control socket. */
+	IMSG_CTL_HELLO = 300,		/* peerid carries the version */
+	IMSG_CTL_COMMAND = 301,		/* CtlRequest */
+	IMSG_CTL_REPLY = 302,		/* CtlReply: a JSON document */
+
+	/* coordinator <-> authd, coordinator <-> apid. */
+	IMSG_AUTH_PING = 400,
+	IMSG_API_PING = 410,
+};
+
+#endif /* TYPES_H */

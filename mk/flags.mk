@@ -1,0 +1,52 @@
+# Compiler and linker flags shared by every directory.
+# BUILDDIR holds objects, libraries and binaries of one build variant:
+# build/ for the normal build, build-san/ for ASan+UBSan.
+
+TOP?=		$(abspath $(dir $(lastword $(MAKEFILE_LIST)))/..)
+BUILDDIR?=	$(TOP)/build
+OBJROOT=	$(BUILDDIR)/obj
+LIBDIR=		$(BUILDDIR)/lib
+BINDIR=		$(BUILDDIR)/bin
+GENDIR=		$(BUILDDIR)/gen
+
+CC?=		cc
+PKG_CONFIG?=	pkg-config
+
+PREFIX?=	/usr
+SBINDIR?=	$(PREFIX)/sbin
+LIBEXECDIR?=	$(PREFIX)/libexec/coordd
+MANDIR?=	$(PREFIX)/share/man
+SYSCONFDIR?=	/etc
+LOCALSTATEDIR?=	/var/lib
+RUNSTATEDIR?=	/run
+
+PKGS=		libevent libsodium sqlite3 libprotobuf-c yaml-0.1 jansson \
+		libbsd-overlay libseccomp
+
+OPTFLAGS?=	-O2
+CWARN=		-Wall -Wextra -Werror -Wstrict-prototypes \
+		-Wmissing-prototypes -Wmissing-declarations -Wshadow \
+		-Wpointer-arith -Wsign-compare -Wformat=2 \
+		-Wno-unused-parameter
+CHARDEN=	-D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE \
+		-fno-strict-aliasing
+LDHARDEN=	-pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
+
+ifeq ($(SANITIZE),1)
+OPTFLAGS=	-O1
+CHARDEN=	-fPIE -fno-omit-frame-pointer \
+		-fsanitize=address,undefined -fno-sanitize-recover=all
+LDHARDEN=	-pie -fsanitize=address,undefined
+endif
+
+PKG_CFLAGS:=	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS:=	$(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+
+CPPFLAGS+=	-I$(TOP)/common -I$(GENDIR) \
+		-DLIBEXECDIR=\"$(LIBEXECDIR)\" \
+		-DSYSCONFDIR=\"$(SYSCONFDIR)\" \
+		-DLOCALSTATEDIR=\"$(LOCALSTATEDIR)\" \
+		-DRUNSTATEDIR=\"$(RUNSTATEDIR)\" \
+		-D_GNU_SOURCE
+CFLAGS+=	-std=gnu11 -g $(OPTFLAGS) $(CWARN) $(CHARDEN) $(PKG_CFLAGS)
+LDFLAGS+=	$(LDHARDEN)
