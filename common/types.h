@@ -86,4 +86,16 @@ enum imsg_type {
 	IMSG_API_PING = 410,
 };
 
+/* Status in Result and CtlReply; also coordctl's meaning of an error. */
+enum ctl_status {
+	CTL_OK = 0,
+	CTL_ERR_INVALID = 1,		/* bad arguments; nothing written */
+	CTL_ERR_NOTFOUND = 2,
+	CTL_ERR_EXISTS = 3,
+	CTL_ERR_INTERNAL = 4,
+	CTL_ERR_UNAVAILABLE = 5,	/* stored is not reachable */
+	CTL_ERR_DENIED = 6,
+	CTL_ERR_VERSION = 7,		/* ctl protocol mismatch */
+};
+
 #endif /* TYPES_H */

@@ -2,8 +2,12 @@
 # BUILDDIR holds objects, libraries and binaries of one build variant:
 # build/ for the normal build, build-san/ for ASan+UBSan.
 
-TOP?=		$(abspath $(dir $(lastword $(MAKEFILE_LIST)))/..)
-BUILDDIR?=	$(TOP)/build
+ifndef TOP
+TOP:=		$(abspath $(dir $(lastword $(MAKEFILE_LIST)))/..)
+endif
+ifndef BUILDDIR
+BUILDDIR:=	$(TOP)/build
+endif
 OBJROOT=	$(BUILDDIR)/obj
 LIBDIR=		$(BUILDDIR)/lib
 BINDIR=		$(BUILDDIR)/bin

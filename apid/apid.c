@@ -1,0 +1,150 @@
+/*
+ * apid main: the channels to the parent, stored and the coordinator,
+ * and the privilege drop once the control socket has arrived.
+ */
+#include <sys/types.h>
+
+#include <err.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <event.h>
+
+#include "apid.h"
+#include "config.h"
+#include "log.h"
+#include "proc.h"
+
+static struct apid	 apid;
+struct apid		*apid_env = &apid;
+
+static void
+apid_dispatch_peer(struct imsgev *iev, struct imsg *imsg, void *arg)
+{
+	if (imsg == NULL) {
+		log_debug("lost %s", iev->name);
+		if (apid.store == iev)
+			apid.store = NULL;
+		if (apid.coord == iev)
+			apid.coord = NULL;
+		free(iev);
+		return;
+	}
+	switch (imsg->hdr.type) {
+	case IMSG_STORE_CHANGE:
+		/* The REST API will keep its caches with these. */
+		break;
+	case IMSG_API_PING:
+		break;
+	default:
+		log_warnx("%s: unexpected imsg %u, disconnecting", iev->name,
+		    imsg->hdr.type);
+		imsgev_close(iev);
+		break;
+	}
+}
+
+static void
+apid_peer(enum proc_id id, int fd)
+{
+	struct imsgev	**slot, *iev;
+
+	if (id == PROC_STORE)
+		slot = &apid.store;
+	else if (id == PROC_COORD)
+		slot = &apid.coord;
+	else
+		fatalx("no channel to %s expected", proc_name(id));
+	if (*slot != NULL) {
+		imsgev_close(*slot);
+		free(*slot);
+	}
+	if ((iev = calloc(1, sizeof(*iev))) == NULL)
+		fatal("calloc");
+	if (imsgev_init(iev, fd, proc_name(id), apid_dispatch_peer,
+	    NULL) == -1)
+		fatal("imsgev_init");
+	imsgbuf_set_maxsize(&iev->ibuf, IMSG_MAXSIZE_HARD);
+	*slot = iev;
+}
+
+static void
+apid_config(struct config *conf)
+{
+	config_free(apid.conf);
+	apid.conf = conf;
+}
+
+/* The control socket is the last thing apid needs from outside. */
+static void
+apid_listener(int kind, int fd)
+{
+	if (kind != 1)
+		fatalx("unknown listener kind %d", kind);
+	control_listen(fd);
+	if (!apid.privdropped) {
+		proc_drop_privs(PROC_API, COORDD_EMPTY_DIR);
+		apid.privdropped = 1;
+		imsgev_compose(proc_parent_iev(), IMSG_CTL_PROCREADY, 0, -1,
+		    NULL, 0);
+	}
+}
+
+static void
+apid_shutdown(void)
+{
+	control_close_all();
+	event_loopexit(NULL);
+}
+
+static const struct proc_hooks apid_hooks = {
+	.peer = apid_peer,
+	.config = apid_config,
+	.listener = apid_listener,
+	.shutdown = apid_shutdown,
+};
+
+int
+main(int argc, char *argv[])
+{
+	int	ch, debug = 0, verbose = 0;
+
+	log_init(1, LOG_DAEMON);
+	proc_init_title(argc, argv);
+	while ((ch = getopt(argc, argv, "dP:v")) != -1) {
+		switch (ch) {
+		case 'd':
+			debug = 1;
+			break;
+		case 'P':
+			if (proc_byname(optarg) != PROC_API)
+				errx(1, "not apid: %s", optarg);
+			break;
+		case 'v':
+			verbose++;
+			break;
+		default:
+			errx(1, "usage: apid -P apid [-dv] (started by coordd)");
+		}
+	}
+	log_init(debug, LOG_DAEMON);
+	log_setverbose(verbose);
+	TAILQ_INIT(&apid.conns);
+	apid.ctlfd = -1;
+	event_init();
+	proc_child_start(PROC_API, &apid_hooks);
+	event_dispatch();
+	control_close_all();
+	if (apid.store != NULL) {
+		imsgev_close(apid.store);
+		free(apid.store);
+	}
+	if (apid.coord != NULL) {
+		imsgev_close(apid.coord);
+		free(apid.coord);
+	}
+	config_free(apid.conf);
+	return (0);
+}
