@@ -246,6 +246,10 @@ void		 config_envname(const char *, char *, size_t);
 void		 config_error(struct config_load *, int, const char *,
 		    const char *, ...)
 		    __attribute__((__format__ (printf, 4, 5)));
+void		 config_warn(struct config_load *, int, const char *,
+		    const char *, ...)
+		    __attribute__((__format__ (printf, 4, 5)));
+int		 config_where(struct config_load *, const char *);
 int		 config_validate(struct config *, struct config_load *);
 long long	 config_parse_duration_ms(const char *);
 int		 config_parse_bool(const char *);

@@ -1,0 +1,530 @@
+/*
+ * The requests stored serves, each checked against what its sender may
+ * ask.  Writes join the current transaction and answer after commit;
+ * reads first commit what is pending so that they never show data that
+ * could still be rolled back.
+ */
+#include <sys/types.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "db.h"
+#include "log.h"
+#include "stored.h"
+
+#include "store.pb-c.h"
+
+#define ERRLEN	512
+
+struct store_req {
+	int		 peer;
+	struct imsgev	*iev;
+	struct imsg	*imsg;
+	char		 err[ERRLEN];
+};
+
+void
+store_result(struct imsgev *iev, const struct imsg *req, int status,
+    const char *error)
+{
+	imsgev_reply_result(iev, req, status, error);
+}
+
+static void
+store_fail(struct store_req *r, enum db_status st)
+{
+	store_result(r->iev, r->imsg, store_status(st), r->err);
+}
+
+static void
+change_user(uint64_t seq, const struct db_user *u, int deleted, uint64_t id)
+{
+	Coordd__Change	ch = COORDD__CHANGE__INIT;
+	Coordd__User	m;
+
+	ch.seq = seq;
+	if (deleted) {
+		ch.kind = COORDD__CHANGE__KIND__USER_DELETE;
+		ch.id = id;
+	} else {
+		ch.kind = COORDD__CHANGE__KIND__USER_UPSERT;
+		store_pb_user(u, &m);
+		ch.user = &m;
+	}
+	store_defer_change(&ch.base);
+}
+
+static void
+reply_user(struct store_req *r, const struct db_user *u)
+{
+	Coordd__User	m;
+
+	store_pb_user(u, &m);
+	store_defer_reply(r->imsg, IMSG_STORE_USER, &m.base);
+	store_defer_done(r->imsg);
+}
+
+static void
+op_user_create(struct store_req *r)
+{
+	Coordd__UserCreate	*m;
+	struct db_user		 in, out;
+	enum db_status		 st;
+	uint64_t		 seq;
+
+	if ((m = pb_unpack(&coordd__user_create__descriptor, r->imsg)) ==
+	    NULL)
+		return (store_fail(r, DB_INVALID));
+	memset(&in, 0, sizeof(in));
+	if (strlcpy(in.name, m->name, sizeof(in.name)) >= sizeof(in.name) ||
+	    strlcpy(in.display_name, m->display_name,
+	    sizeof(in.display_name)) >= sizeof(in.display_name) ||
+	    strlcpy(in.email, m->email, sizeof(in.email)) >= sizeof(in.email) ||
+	    strlcpy(in.profile_pic_url, m->picture_url,
+	    sizeof(in.profile_pic_url)) >= sizeof(in.profile_pic_url)) {
+		pb_free(m);
+		strlcpy(r->err, "a field is too long", sizeof(r->err));
+		return (store_fail(r, DB_INVALID));
+	}
+	pb_free(m);
+	if (store_batch_begin() == -1)
+		return (store_fail(r, DB_ERROR));
+	if ((st = db_user_create(store_env->db, &in, &out, &seq, r->err,
+	    sizeof(r->err))) != DB_OK)
+		return (store_fail(r, st));
+	reply_user(r, &out);
+	change_user(seq, &out, 0, 0);
+}
+
+static int
+list_user_cb(const struct db_user *u, void *arg)
+{
+	struct store_req	*r = arg;
+	Coordd__User		 m;
+
+	store_pb_user(u, &m);
+	return (imsgev_reply_pb(r->iev, r->imsg, IMSG_STORE_USER, &m.base));
+}
+
+static void
+op_user_list(struct store_req *r)
+{
+	Coordd__UserQuery	*q;
+	struct db_user_filter	 f;
+	enum db_status		 st;
+
+	if ((q = pb_unpack(&coordd__user_query__descriptor, r->imsg)) == NULL)
+		return (store_fail(r, DB_INVALID));
+	f.id = q->id;
+	f.name = q->name;
+	f.email = q->email;
+	store_batch_commit();
+	st = db_user_list(store_env->db, &f, list_user_cb, r, r->err,
+	    sizeof(r->err));
+	pb_free(q);
+	if (st != DB_OK)
+		return (store_fail(r, st));
+	imsgev_reply_done(r->iev, r->imsg);
+}
+
+/* A user named by id, or else by name. */
+static enum db_status
+find_user(struct store_req *r, uint64_t id, const char *name,
+    struct db_user *u)
+{
+	if (id != 0)
+		return (db_user_get(store_env->db, id, u, r->err,
+		    sizeof(r->err)));
+	return (db_user_get_by_name(store_env->db, name, u, r->err,
+	    sizeof(r->err)));
+}
+
+static void
+op_user_rename(struct store_req *r)
+{
+	Coordd__UserRename	*m;
+	struct db_user		 u, out;
+	enum db_status		 st;
+	uint64_t		 seq;
+
+	if ((m = pb_unpack(&coordd__user_rename__descriptor, r->imsg)) ==
+	    NULL)
+		return (store_fail(r, DB_INVALID));
+	if (store_batch_begin() == -1) {
+		pb_free(m);
+		return (store_fail(r, DB_ERROR));
+	}
+	if ((st = find_user(r, m->id, m->old_name, &u)) == DB_OK)
+		st = db_user_rename(store_env->db, u.id, m->new_name, &out,
+		    &seq, r->err, sizeof(r->err));
+	pb_free(m);
+	if (st != DB_OK)
+		return (store_fail(r, st));
+	reply_user(r, &out);
+	change_user(seq, &out, 0, 0);
+}
+
+static void
+op_user_delete(struct store_req *r)
+{
+	Coordd__UserQuery	*q;
+	struct db_user		 u;
+	enum db_status		 st;
+	uint64_t		 seq;
+
+	if ((q = pb_unpack(&coordd__user_query__descriptor, r->imsg)) == NULL)
+		return (store_fail(r, DB_INVALID));
+	if (store_batch_begin() == -1) {
+		pb_free(q);
+		return (store_fail(r, DB_ERROR));
+	}
+	if ((st = find_user(r, q->id, q->name, &u)) == DB_OK)
+		st = db_user_delete(store_env->db, u.id, &seq, r->err,
+		    sizeof(r->err));
+	pb_free(q);
+	if (st != DB_OK)
+		return (store_fail(r, st));
+	store_defer_reply(r->imsg, IMSG_RESULT, NULL);
+	change_user(seq, NULL, 1, u.id);
+}
+
+/* A key with its owner, as the API shows it. */
+static void
+pak_message(const struct db_preauthkey *k, Coordd__PreAuthKey *m,
+    char **tagv, Coordd__User *um, struct db_user *u)
+{
+	store_pb_preauthkey(k, m, tagv);
+	if (k->user_id != 0 && db_user_get(store_env->db, k->user_id, u,
+	    NULL, 0) == DB_OK) {
+		store_pb_user(u, um);
+		m->user = um;
+	}
+}
+
+static void
+op_pak_create(struct store_req *r)
+{
+	Coordd__PakCreate	*m;
+	Coordd__PreAuthKey	 pm;
+	Coordd__User		 um;
+	struct db_preauthkey_new nk;
+	struct db_preauthkey	 k;
+	struct db_user		 u;
+	char			 full[DB_KEY_BUFSZ], *tagv[DB_TAGS_MAX];
+	enum db_status		 st;
+	uint64_t		 seq;
+
+	if ((m = pb_unpack(&coordd__pak_create__descriptor, r->imsg)) == NULL)
+		return (store_fail(r, DB_INVALID));
+	memset(&nk, 0, sizeof(nk));
+	nk.user_id = m->user_id;
+	if (m->user_id == 0 && m->user_name[0] != '\0') {
+		if ((st = find_user(r, 0, m->user_name, &u)) != DB_OK) {
+			pb_free(m);
+			return (store_fail(r, st));
+		}
+		nk.user_id = u.id;
+	}
+	nk.reusable = m->reusable;
+	nk.ephemeral = m->ephemeral;
+	nk.expiration = m->expiration;
+	nk.tags = (const char *const *)m->tags;
+	nk.ntags = m->n_tags;
+	if (store_batch_begin() == -1) {
+		pb_free(m);
+		return (store_fail(r, DB_ERROR));
+	}
+	st = db_preauthkey_create(store_env->db, &nk, &k, full, sizeof(full),
+	    &seq, r->err, sizeof(r->err));
+	pb_free(m);
+	if (st != DB_OK)
+		return (store_fail(r, st));
+	pak_message(&k, &pm, tagv, &um, &u);
+	pm.key = full;
+	store_defer_reply(r->imsg, IMSG_STORE_PAK, &pm.base);
+	store_defer_done(r->imsg);
+	explicit_bzero(full, sizeof(full));
+	/* Subscribers get the key without its secret. */
+	pm.key = k.display;
+	{
+		Coordd__Change	ch = COORDD__CHANGE__INIT;
+
+		ch.seq = seq;
+		ch.kind = COORDD__CHANGE__KIND__PAK_UPSERT;
+		ch.preauthkey = &pm;
+		store_defer_change(&ch.base);
+	}
+}
+
+struct pak_list_ctx {
+	struct store_req	*r;
+	uint64_t		 user_id;
+};
+
+static int
+list_pak_cb(const struct db_preauthkey *k, void *arg)
+{
+	struct pak_list_ctx	*ctx = arg;
+	Coordd__PreAuthKey	 pm;
+	Coordd__User		 um;
+	struct db_user		 u;
+	char			*tagv[DB_TAGS_MAX];
+
+	if (ctx->user_id != 0 && k->user_id != ctx->user_id)
+		return (0);
+	pak_message(k, &pm, tagv, &um, &u);
+	return (imsgev_reply_pb(ctx->r->iev, ctx->r->imsg, IMSG_STORE_PAK,
+	    &pm.base));
+}
+
+static void
+op_pak_list(struct store_req *r)
+{
+	Coordd__PakQuery	*q;
+	struct pak_list_ctx	 ctx;
+	struct db_user		 u;
+	enum db_status		 st = DB_OK;
+
+	if ((q = pb_unpack(&coordd__pak_query__descriptor, r->imsg)) == NULL)
+		return (store_fail(r, DB_INVALID));
+	store_batch_commit();
+	ctx.r = r;
+	ctx.user_id = q->user_id;
+	if (q->user_id == 0 && q->user_name[0] != '\0' &&
+	    (st = find_user(r, 0, q->user_name, &u)) == DB_OK)
+		ctx.user_id = u.id;
+	pb_free(q);
+	if (st == DB_OK)
+		st = db_preauthkey_list(store_env->db, list_pak_cb, &ctx,
+		    r->err, sizeof(r->err));
+	if (st != DB_OK)
+		return (store_fail(r, st));
+	imsgev_reply_done(r->iev, r->imsg);
+}
+
+static void
+op_pak_expire(struct store_req *r)
+{
+	Coordd__PakQuery	*q;
+	enum db_status		 st;
+	uint64_t		 seq, id;
+
+	if ((q = pb_unpack(&coordd__pak_query__descriptor, r->imsg)) == NULL)
+		return (store_fail(r, DB_INVALID));
+	id = q->id;
+	pb_free(q);
+	if (store_batch_begin() == -1)
+		return (store_fail(r, DB_ERROR));
+	if ((st = db_preauthkey_expire(store_env->db, id, &seq, r->err,
+	    sizeof(r->err))) != DB_OK)
+		return (store_fail(r, st));
+	store_defer_reply(r->imsg, IMSG_RESULT, NULL);
+}
+
+static void
+op_apikey_create(struct store_req *r)
+{
+	Coordd__ApiKeyCreate	*m;
+	Coordd__ApiKey		 am;
+	struct db_apikey	 k;
+	char			 full[DB_KEY_BUFSZ];
+	enum db_status		 st;
+	uint64_t		 seq;
+	time_t			 exp;
+
+	if ((m = pb_unpack(&coordd__api_key_create__descriptor, r->imsg)) ==
+	    NULL)
+		return (store_fail(r, DB_INVALID));
+	exp = m->expiration;
+	pb_free(m);
+	if (store_batch_begin() == -1)
+		return (store_fail(r, DB_ERROR));
+	if ((st = db_apikey_create(store_env->db, exp, &k, full, sizeof(full),
+	    &seq, r->err, sizeof(r->err))) != DB_OK)
+		return (store_fail(r, st));
+	store_pb_apikey(&k, &am);
+	am.key = full;
+	store_defer_reply(r->imsg, IMSG_STORE_APIKEY, &am.base);
+	store_defer_done(r->imsg);
+	explicit_bzero(full, sizeof(full));
+}
+
+static int
+list_apikey_cb(const struct db_apikey *k, void *arg)
+{
+	struct store_req	*r = arg;
+	Coordd__ApiKey		 am;
+
+	store_pb_apikey(k, &am);
+	return (imsgev_reply_pb(r->iev, r->imsg, IMSG_STORE_APIKEY,
+	    &am.base));
+}
+
+static void
+op_apikey_list(struct store_req *r)
+{
+	enum db_status	st;
+
+	store_batch_commit();
+	if ((st = db_apikey_list(store_env->db, list_apikey_cb, r, r->err,
+	    sizeof(r->err))) != DB_OK)
+		return (store_fail(r, st));
+	imsgev_reply_done(r->iev, r->imsg);
+}
+
+static void
+op_apikey_expire_delete(struct store_req *r, int delete)
+{
+	Coordd__ApiKeyQuery	*q;
+	enum db_status		 st;
+	uint64_t		 seq;
+
+	if ((q = pb_unpack(&coordd__api_key_query__descriptor, r->imsg)) ==
+	    NULL)
+		return (store_fail(r, DB_INVALID));
+	if (store_batch_begin() == -1) {
+		pb_free(q);
+		return (store_fail(r, DB_ERROR));
+	}
+	if (delete)
+		st = db_apikey_delete(store_env->db, q->id, q->prefix, &seq,
+		    r->err, sizeof(r->err));
+	else
+		st = db_apikey_expire(store_env->db, q->id, q->prefix, &seq,
+		    r->err, sizeof(r->err));
+	pb_free(q);
+	if (st != DB_OK)
+		return (store_fail(r, st));
+	store_defer_reply(r->imsg, IMSG_RESULT, NULL);
+}
+
+static void
+op_apikey_expire(struct store_req *r)
+{
+	op_apikey_expire_delete(r, 0);
+}
+
+static void
+op_apikey_delete(struct store_req *r)
+{
+	op_apikey_expire_delete(r, 1);
+}
+
+/* Only stored compares secrets: the caller learns yes or no. */
+static void
+op_apikey_check(struct store_req *r)
+{
+	Coordd__ApiKeyQuery	*q;
+	struct db_apikey	 k;
+	enum db_status		 st;
+
+	if ((q = pb_unpack(&coordd__api_key_query__descriptor, r->imsg)) ==
+	    NULL)
+		return (store_fail(r, DB_INVALID));
+	store_batch_commit();
+	st = db_apikey_check(store_env->db, q->key, &k, r->err,
+	    sizeof(r->err));
+	if (q->key != NULL)
+		explicit_bzero(q->key, strlen(q->key));
+	pb_free(q);
+	store_result(r->iev, r->imsg, store_status(st), r->err);
+}
+
+/* X25519 with the Noise static key; the key itself never leaves. */
+static void
+op_noise_dh(struct store_req *r)
+{
+	Coordd__DhRequest	*q;
+	Coordd__DhReply		 rep = COORDD__DH_REPLY__INIT;
+	uint8_t			 shared[crypto_scalarmult_BYTES];
+
+	if ((q = pb_unpack(&coordd__dh_request__descriptor, r->imsg)) ==
+	    NULL || q->point.len != crypto_scalarmult_BYTES) {
+		pb_free(q);
+		strlcpy(r->err, "DH point must be 32 bytes", sizeof(r->err));
+		return (store_fail(r, DB_INVALID));
+	}
+	if (crypto_scalarmult(shared, store_env->noise_priv,
+	    q->point.data) != 0) {
+		pb_free(q);
+		strlcpy(r->err, "low-order point refused", sizeof(r->err));
+		return (store_fail(r, DB_INVALID));
+	}
+	pb_free(q);
+	rep.shared.data = shared;
+	rep.shared.len = sizeof(shared);
+	imsgev_reply_pb(r->iev, r->imsg, IMSG_STORE_NOISE_DH, &rep.base);
+	imsgev_reply_done(r->iev, r->imsg);
+	sodium_memzero(shared, sizeof(shared));
+}
+
+static void
+op_noise_pubkey(struct store_req *r)
+{
+	Coordd__PublicKey	rep = COORDD__PUBLIC_KEY__INIT;
+	uint8_t			pub[crypto_scalarmult_BYTES];
+
+	crypto_scalarmult_base(pub, store_env->noise_priv);
+	rep.key.data = pub;
+	rep.key.len = sizeof(pub);
+	imsgev_reply_pb(r->iev, r->imsg, IMSG_STORE_NOISE_PUBKEY, &rep.base);
+	imsgev_reply_done(r->iev, r->imsg);
+}
+
+static void
+op_hello(struct store_req *r)
+{
+	store_batch_commit();
+	store_send_snapshot(r->peer, r->iev, r->imsg);
+}
+
+/* Who may ask what. */
+static const struct {
+	uint32_t	 type;
+	unsigned	 peers;
+	void		(*fn)(struct store_req *);
+} store_ops[] = {
+#define P(x)	(1U << (x))
+	{ IMSG_STORE_HELLO,		P(PROC_COORD) | P(PROC_API), op_hello },
+	{ IMSG_STORE_NOISE_DH,		P(PROC_COORD),	op_noise_dh },
+	{ IMSG_STORE_NOISE_PUBKEY,	P(PROC_COORD),	op_noise_pubkey },
+	{ IMSG_STORE_USER_CREATE,	P(PROC_API),	op_user_create },
+	{ IMSG_STORE_USER_LIST,		P(PROC_API),	op_user_list },
+	{ IMSG_STORE_USER_RENAME,	P(PROC_API),	op_user_rename },
+	{ IMSG_STORE_USER_DELETE,	P(PROC_API),	op_user_delete },
+	{ IMSG_STORE_PAK_CREATE,	P(PROC_API),	op_pak_create },
+	{ IMSG_STORE_PAK_LIST,		P(PROC_API),	op_pak_list },
+	{ IMSG_STORE_PAK_EXPIRE,	P(PROC_API),	op_pak_expire },
+	{ IMSG_STORE_APIKEY_CREATE,	P(PROC_API),	op_apikey_create },
+	{ IMSG_STORE_APIKEY_LIST,	P(PROC_API),	op_apikey_list },
+	{ IMSG_STORE_APIKEY_EXPIRE,	P(PROC_API),	op_apikey_expire },
+	{ IMSG_STORE_APIKEY_DELETE,	P(PROC_API),	op_apikey_delete },
+	{ IMSG_STORE_APIKEY_CHECK,	P(PROC_API),	op_apikey_check },
+#undef P
+};
+
+/* Returns with the peer closed if it asked for something not its own. */
+void
+store_dispatch_request(int peer, struct imsgev *iev, struct imsg *imsg)
+{
+	struct store_req	r;
+	size_t			i;
+
+	for (i = 0; i < nitems(store_ops); i++)
+		if (store_ops[i].type == imsg->hdr.type)
+			break;
+	if (i == nitems(store_ops) || !(store_ops[i].peers & (1U << peer))) {
+		log_warnx("%s: request %u not allowed, disconnecting",
+		    iev->name, imsg->hdr.type);
+		imsgev_close(iev);
+		return;
+	}
+	memset(&r, 0, sizeof(r));
+	r.peer = peer;
+	r.iev = iev;
+	r.imsg = imsg;
+	store_ops[i].fn(&r);
+}

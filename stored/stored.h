@@ -1,0 +1,85 @@
+/*
+ * stored: the single writer.  It owns the database and the private
+ * keys, answers requests from the coordinator and apid, groups writes
+ * into transactions, and streams every committed change to subscribers.
+ */
+#ifndef STORED_H
+#define STORED_H
+
+#include <sys/queue.h>
+
+#include <event.h>
+
+#include "imsgev.h"
+#include "keys.h"
+#include "types.h"
+
+#define STORE_BATCH_MAX		512	/* writes per transaction */
+#define STORE_PEER_HIWAT	(8 * 1024 * 1024)
+#define STORE_PEER_LOWAT	(1 * 1024 * 1024)
+
+struct config;
+struct db;
+
+/* A reply or change held back until its transaction commits. */
+struct store_pending {
+	TAILQ_ENTRY(store_pending) entry;
+	int			 peer;		/* proc id, or -1: broadcast */
+	uint32_t		 type;
+	uint32_t		 peerid;
+	uint8_t			*buf;
+	size_t			 len;
+	int			 is_reply;
+};
+TAILQ_HEAD(store_pendings, store_pending);
+
+struct store_peer {
+	struct imsgev		*iev;
+	int			 subscribed;
+};
+
+struct stored {
+	struct config		*conf;
+	struct db		*db;
+	uint8_t			 noise_priv[KEY_LEN];
+	int			 ready;
+	int			 shutting_down;
+	struct store_peer	 peers[PROC_MAX];
+	struct store_pendings	 pending;
+	int			 batch_ops;
+	struct event		 commit_ev;
+};
+
+extern struct stored	*store_env;
+
+/* store_batch.c */
+int	 store_batch_begin(void);
+void	 store_batch_commit(void);
+void	 store_defer_reply(const struct imsg *, uint32_t,
+	    const ProtobufCMessage *);
+void	 store_defer_done(const struct imsg *);
+void	 store_defer_change(const ProtobufCMessage *);
+void	 store_drop_pending(int);
+
+/* store_ops.c */
+void	 store_dispatch_request(int, struct imsgev *, struct imsg *);
+void	 store_result(struct imsgev *, const struct imsg *, int,
+	    const char *);
+
+/* store_snapshot.c */
+void	 store_send_snapshot(int, struct imsgev *, const struct imsg *);
+
+/* store_pb.c */
+struct db_user;
+struct db_preauthkey;
+struct db_apikey;
+struct db_node;
+#include "types.pb-c.h"
+void	 store_pb_user(const struct db_user *, Coordd__User *);
+void	 store_pb_preauthkey(const struct db_preauthkey *,
+	    Coordd__PreAuthKey *, char **);
+void	 store_pb_apikey(const struct db_apikey *, Coordd__ApiKey *);
+void	 store_pb_node(const struct db_node *, Coordd__Node *);
+int	 store_status(int);
+
+#endif /* STORED_H */
