@@ -55,6 +55,10 @@ static int	 key_set_text(struct config *, const struct config_key *,
 static struct config *config_new(void);
 static struct config *config_parse(const char *, const char *, size_t, int,
 		    const char *, char *, size_t);
+static void	 config_location(struct config_load *, int, const char *,
+		    char *, size_t);
+static int	 msg_cmp(const void *, const void *);
+static void	 config_report(struct config_load *, char *, size_t);
 static void	 yaml_problem(struct cfparse *, yaml_parser_t *, const char *,
 		    size_t);
 static int	 prescan(struct cfparse *, const char *, size_t);
@@ -426,29 +430,65 @@ void
 config_error(struct config_load *cl, int where, const char *key,
     const char *fmt, ...)
 {
-	va_list	 ap;
-	char	 loc[PATH_MAX + 64], msg[1024];
-	size_t	 used;
+	struct config_msg	*m;
+	va_list			 ap;
+	char			 loc[PATH_MAX + 64], msg[1024];
 
-	if (++cl->cl_nerr > CONFIG_MAX_ERRORS + 1 || cl->cl_err == NULL ||
-	    cl->cl_errlen == 0)
-		return;
-	used = strnlen(cl->cl_err, cl->cl_errlen);
-	if (used + 1 >= cl->cl_errlen)
-		return;
-	if (cl->cl_nerr == CONFIG_MAX_ERRORS + 1) {
-		snprintf(cl->cl_err + used, cl->cl_errlen - used,
-		    "\n%s: too many errors, the rest are not shown",
-		    cl->cl_name);
+	/* Keep a few more than are shown, for sorting. */
+	if (cl->cl_nerr >= CONFIG_MAX_ERRORS * 4) {
+		cl->cl_nerr++;
 		return;
 	}
+	if ((m = reallocarray(cl->cl_msgs, cl->cl_nerr + 1, sizeof(*m))) ==
+	    NULL)
+		fatal("%s", __func__);
+	cl->cl_msgs = m;
+	m += cl->cl_nerr;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	config_location(cl, where, key, loc, sizeof(loc));
-	snprintf(cl->cl_err + used, cl->cl_errlen - used, "%s%s%s%s%s",
-	    used > 0 ? "\n" : "", loc, key != NULL ? key : "",
-	    key != NULL ? ": " : "", msg);
+	if (asprintf(&m->cm_text, "%s%s%s%s", loc, key != NULL ? key : "",
+	    key != NULL ? ": " : "", msg) == -1)
+		fatal("%s", __func__);
+	m->cm_where = where > 0 ? where : INT_MAX;
+	m->cm_seq = cl->cl_nerr++;
+}
+
+static int
+msg_cmp(const void *a, const void *b)
+{
+	const struct config_msg	*x = a, *y = b;
+
+	if (x->cm_where != y->cm_where)
+		return (x->cm_where < y->cm_where ? -1 : 1);
+	return (x->cm_seq < y->cm_seq ? -1 : x->cm_seq > y->cm_seq);
+}
+
+/* The errors in file order, one a line, then those of no line. */
+static void
+config_report(struct config_load *cl, char *err, size_t errlen)
+{
+	size_t	n, i, used = 0;
+
+	if (cl->cl_nerr == 0)
+		return;
+	n = MINIMUM(cl->cl_nerr, CONFIG_MAX_ERRORS * 4);
+	qsort(cl->cl_msgs, n, sizeof(*cl->cl_msgs), msg_cmp);
+	for (i = 0; i < n && i < CONFIG_MAX_ERRORS && err != NULL &&
+	    used + 1 < errlen; i++) {
+		snprintf(err + used, errlen - used, "%s%s", i > 0 ? "\n" : "",
+		    cl->cl_msgs[i].cm_text);
+		used += strnlen(err + used, errlen - used);
+	}
+	if (cl->cl_nerr > CONFIG_MAX_ERRORS && err != NULL &&
+	    used + 1 < errlen)
+		snprintf(err + used, errlen - used, "\n%s: %d more errors "
+		    "not shown", cl->cl_name, cl->cl_nerr - CONFIG_MAX_ERRORS);
+	for (i = 0; i < n; i++)
+		free(cl->cl_msgs[i].cm_text);
+	free(cl->cl_msgs);
+	cl->cl_msgs = NULL;
 }
 
 void
@@ -496,7 +536,12 @@ yaml_problem(struct cfparse *p, yaml_parser_t *ps, const char *buf,
 		problem = "out of memory";
 	else if ((problem = ps->problem) == NULL)
 		problem = "invalid YAML";
-	if (ps->context != NULL)
+	if (ps->context != NULL && ps->context_mark.line !=
+	    ps->problem_mark.line)
+		config_error(&p->cl, line, NULL, "%s %s started on line %d",
+		    problem, ps->context,
+		    (int)MINIMUM(ps->context_mark.line, INT_MAX - 1) + 1);
+	else if (ps->context != NULL)
 		config_error(&p->cl, line, NULL, "%s %s", problem,
 		    ps->context);
 	else
@@ -1062,8 +1107,10 @@ walk_pair(struct cfparse *p, const char *path, yaml_node_t *kn,
 	const struct config_removed	*r;
 	int				 idx, section;
 
+	/* Descend into dns_config to name each key; report it if empty. */
 	section = removed_is_section(path);
-	if (!(section && vn->type == YAML_MAPPING_NODE) &&
+	if (!(section && vn->type == YAML_MAPPING_NODE &&
+	    vn->data.mapping.pairs.top > vn->data.mapping.pairs.start) &&
 	    (r = removed_find(path)) != NULL) {
 		removed_hit(p, r, path, node_line(kn));
 		return;
@@ -1289,7 +1336,8 @@ load_fixup(struct cfparse *p)
 	old = config_key_index("ephemeral_node_inactivity_timeout");
 	new = config_key_index("node.ephemeral.inactivity_timeout");
 	if (p->cl.cl_where[old] != CONFIG_FROM_DEFAULT) {
-		config_warn(&p->cl, p->cl.cl_where[old], config_keys[old].ck_path,
+		config_warn(&p->cl, p->cl.cl_where[old],
+		    config_keys[old].ck_path,
 		    "deprecated, use node.ephemeral.inactivity_timeout");
 		if (p->cl.cl_where[new] == CONFIG_FROM_DEFAULT) {
 			c->node_ephemeral_inactivity_timeout =
@@ -1305,7 +1353,8 @@ load_fixup(struct cfparse *p)
 	if (p->apply_env && strchr(c->oidc_client_secret_path, '$') != NULL) {
 		if (expand_env(c->oidc_client_secret_path, &s) == -1)
 			config_error(&p->cl, config_where(&p->cl,
-			    "oidc.client_secret_path"), "oidc.client_secret_path",
+			    "oidc.client_secret_path"),
+			    "oidc.client_secret_path",
 			    "expands to more than %d bytes", CONFIG_MAX_STRING);
 		else {
 			free(c->oidc_client_secret_path);
@@ -1325,10 +1374,10 @@ config_parse(const char *name, const char *buf, size_t len, int apply_env,
 
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
+	else
+		err = NULL;
 	memset(&p, 0, sizeof(p));
 	p.cl.cl_name = name != NULL ? name : "(config)";
-	p.cl.cl_err = err;
-	p.cl.cl_errlen = errlen;
 	p.cl.cl_where = cf_calloc(config_nkeys, sizeof(int));
 	p.removed_where = cf_calloc(config_nremoved, sizeof(int));
 	p.apply_env = apply_env;
@@ -1372,6 +1421,7 @@ config_parse(const char *name, const char *buf, size_t len, int apply_env,
 
 	free(p.cl.cl_where);
 	free(p.removed_where);
+	config_report(&p.cl, err, errlen);
 	if (p.cl.cl_nerr > 0) {
 		config_free(p.c);
 		return (NULL);
@@ -1414,7 +1464,8 @@ config_load(const char *path, int apply_env, char *err, size_t errlen)
 	/* Read one byte past the limit to tell "too large" apart. */
 	buf = cf_calloc(1, CONFIG_MAX_FILE + 1);
 	while (len < CONFIG_MAX_FILE + 1) {
-		if ((n = read(fd, buf + len, CONFIG_MAX_FILE + 1 - len)) == -1) {
+		n = read(fd, buf + len, CONFIG_MAX_FILE + 1 - len);
+		if (n == -1) {
 			if (errno == EINTR)
 				continue;
 			goto syserr;

@@ -52,7 +52,7 @@ struct config_kv {
  * the name ends in _ms.
  */
 struct config {
-	char			*path;		/* absolute; NULL from a buffer */
+	char			*path;	/* absolute; NULL from a buffer */
 
 	char			*server_url;
 	char			*listen_addr;
@@ -76,7 +76,7 @@ struct config {
 	char			*derp_server_stun_listen_addr;
 	int			 derp_server_stun_enabled;	/* never read */
 	char			*derp_server_private_key_path;
-	int			 derp_server_automatically_add_embedded_derp_region;
+	int	 derp_server_automatically_add_embedded_derp_region;
 	char			*derp_server_ipv4;
 	char			*derp_server_ipv6;
 	struct strlist		 derp_urls;
@@ -96,7 +96,7 @@ struct config {
 	int			 db_gorm_prepare_stmt;
 	int			 db_gorm_parameterized_queries;
 	int			 db_gorm_skip_err_record_not_found;
-	int			 db_gorm_slow_threshold;	/* milliseconds */
+	int			 db_gorm_slow_threshold;	/* in ms */
 	char			*db_sqlite_path;
 	int			 db_sqlite_wal;
 	int			 db_sqlite_wal_autocheckpoint;
@@ -167,7 +167,7 @@ struct config {
 	long long		 tuning_notifier_send_timeout_ms;
 	long long		 tuning_batch_change_delay_ms;
 	int			 tuning_node_mapsession_buffered_chan_size;
-	int			 tuning_batcher_workers;	/* 0: automatic */
+	int			 tuning_batcher_workers;	/* 0: auto */
 	long long		 tuning_register_cache_expiration;
 	int			 tuning_register_cache_max_entries;
 	int			 tuning_node_store_batch_size;
@@ -208,7 +208,7 @@ struct config_key {
 	const char		*ck_path;
 	enum config_type	 ck_type;
 	size_t			 ck_off;
-	const char		*ck_def;	/* default, as environment text */
+	const char		*ck_def;	/* default, as env text */
 	long long		 ck_min;	/* CT_INT bounds */
 	long long		 ck_max;
 	int			 ck_flags;
@@ -219,18 +219,24 @@ struct config_removed {
 	const char		*cr_path;
 	const char		*cr_new;	/* new key, or NULL */
 	const char		*cr_hint;	/* what to do instead */
-	int			 cr_warn_if_new; /* only warn when cr_new is set */
+	int			 cr_warn_if_new;	/* if cr_new set */
 };
 
 /* Where each key got its value: a line, CONFIG_FROM_*. */
 #define CONFIG_FROM_DEFAULT	0
 #define CONFIG_FROM_ENV		(-1)
 
+/* One error, kept until the end of the load to be sorted by line. */
+struct config_msg {
+	int			 cm_where;
+	int			 cm_seq;
+	char			*cm_text;
+};
+
 struct config_load {
 	const char		*cl_name;	/* file name for messages */
 	int			*cl_where;	/* per config_keys[] index */
-	char			*cl_err;
-	size_t			 cl_errlen;
+	struct config_msg	*cl_msgs;
 	int			 cl_nerr;
 };
 

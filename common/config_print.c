@@ -3,7 +3,8 @@
  * as in config.yaml, in the order of the key table, strings always
  * double-quoted.  config_load_buffer() reads the output back to the same
  * config, which is how the children get theirs.  With
- * CONFIG_PRINT_REDACT the secrets are left out, as comments.
+ * CONFIG_PRINT_REDACT the secrets are left out, as comments, and read
+ * back as empty.
  */
 #include <sys/types.h>
 
@@ -54,12 +55,16 @@ utf8_decode(const unsigned char *p, unsigned int *cp)
 	return (4);
 }
 
-/* What libyaml takes unescaped (YAML 1.1, 5.1 "c-printable"). */
+/*
+ * What libyaml takes unescaped in a double-quoted scalar: YAML's
+ * printable characters less the line breaks NEL, LS and PS, which it
+ * would fold into spaces.
+ */
 static int
 yaml_printable(unsigned int cp)
 {
-	return ((cp >= 0x20 && cp <= 0x7e) || cp == 0x85 ||
-	    (cp >= 0xa0 && cp <= 0xd7ff) ||
+	return ((cp >= 0x20 && cp <= 0x7e) ||
+	    (cp >= 0xa0 && cp <= 0xd7ff && cp != 0x2028 && cp != 0x2029) ||
 	    (cp >= 0xe000 && cp <= 0xfffd && cp != 0xfeff) ||
 	    (cp >= 0x10000 && cp <= 0x10ffff));
 }
@@ -277,7 +282,8 @@ int
 config_print(FILE *fp, const struct config *c, int flags)
 {
 	const struct config_key	*k;
-	const char		*comp[CONFIG_MAX_DEPTH], *prev[CONFIG_MAX_DEPTH];
+	const char		*comp[CONFIG_MAX_DEPTH];
+	const char		*prev[CONFIG_MAX_DEPTH];
 	size_t			 len[CONFIG_MAX_DEPTH], plen[CONFIG_MAX_DEPTH];
 	size_t			 i;
 	int			 n, pn = 0, j, same;
@@ -302,8 +308,8 @@ config_print(FILE *fp, const struct config *c, int flags)
 		if (n == 1 && pn > 1)
 			fputc('\n', fp);
 		print_indent(fp, n - 1);
-		if ((flags & CONFIG_PRINT_REDACT) && (k->ck_flags & CK_SECRET) &&
-		    **(char *const *)((const char *)c + k->ck_off) != '\0')
+		/* Even when empty, so that the output reads back the same. */
+		if ((flags & CONFIG_PRINT_REDACT) && (k->ck_flags & CK_SECRET))
 			fprintf(fp, "# %.*s: <redacted>\n", (int)len[n - 1],
 			    comp[n - 1]);
 		else {

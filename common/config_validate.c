@@ -198,8 +198,8 @@ check_trusted_proxies(struct config *c, struct config_load *cl)
 			VERR(cl, "trusted_proxies", "\"%s\" is not a prefix "
 			    "such as 127.0.0.1/32", c->trusted_proxies.v[i]);
 		else if (prefix_bits(c->trusted_proxies.v[i]) == 0)
-			VERR(cl, "trusted_proxies", "\"%s\": 0.0.0.0/0 and ::/0 "
-			    "are not allowed", c->trusted_proxies.v[i]);
+			VERR(cl, "trusted_proxies", "\"%s\": 0.0.0.0/0 and "
+			    "::/0 are not allowed", c->trusted_proxies.v[i]);
 	}
 }
 
@@ -235,7 +235,8 @@ check_tls(struct config *c, struct config_load *cl)
 		    "together");
 	if (!one_of(c->tls_letsencrypt_challenge_type, types))
 		VERR(cl, "tls_letsencrypt_challenge_type", "\"%s\" is not "
-		    "HTTP-01 or TLS-ALPN-01", c->tls_letsencrypt_challenge_type);
+		    "HTTP-01 or TLS-ALPN-01",
+		    c->tls_letsencrypt_challenge_type);
 	len = strlen(c->listen_addr);
 	/* Only a warning: something in front may redirect port 443. */
 	if (*c->tls_letsencrypt_hostname != '\0' &&
@@ -268,7 +269,8 @@ check_node(struct config *c, struct config_load *cl)
 	if (c->node_ephemeral_inactivity_timeout <= MIN_EPHEMERAL_TIMEOUT)
 		VERR(cl, "node.ephemeral.inactivity_timeout", "%llds is too "
 		    "low, it must be more than %ds",
-		    c->node_ephemeral_inactivity_timeout, MIN_EPHEMERAL_TIMEOUT);
+		    c->node_ephemeral_inactivity_timeout,
+		    MIN_EPHEMERAL_TIMEOUT);
 	if (iv == 0)
 		return;
 	if (iv < 2)

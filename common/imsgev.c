@@ -78,7 +78,7 @@ imsgev_init(struct imsgev *iev, int fd, const char *name,
 	iev->maxqueue = 64 * 1024 * 1024;
 	RB_INIT(&iev->reqs);
 	evtimer_set(&iev->failev, imsgev_deferred_fail, iev);
-	event_set(&iev->ev, fd, EV_READ, imsgev_dispatch, iev);
+	event_set(&iev->ev, fd, EV_READ | EV_PERSIST, imsgev_dispatch, iev);
 	iev->events = EV_READ;
 	event_add(&iev->ev, NULL);
 	return (0);
@@ -206,7 +206,8 @@ imsgev_update(struct imsgev *iev)
 	event_del(&iev->ev);
 	iev->events = events;
 	if (events) {
-		event_set(&iev->ev, iev->ibuf.fd, events, imsgev_dispatch, iev);
+		event_set(&iev->ev, iev->ibuf.fd, events | EV_PERSIST,
+		    imsgev_dispatch, iev);
 		event_add(&iev->ev, NULL);
 	}
 }

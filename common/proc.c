@@ -213,6 +213,9 @@ child_dispatch_parent(struct imsgev *iev, struct imsg *imsg, void *arg)
 		if (chunkbuf_add(&child_conf, imsg->data, imsg->datalen) == -1)
 			fatalx("config from parent too large");
 		break;
+	case IMSG_DONE:
+		/* The last chunk of the config; RECONF_DONE applies it. */
+		break;
 	case IMSG_RECONF_DONE:
 		child_recv_config(imsg);
 		break;

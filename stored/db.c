@@ -173,13 +173,15 @@ db_validate(struct db *db, char *err, size_t errlen)
 
 	rc = sqlite3_prepare_v2(db->db_sql, "PRAGMA quick_check", -1, &st,
 	    NULL);
-	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		s = (const char *)sqlite3_column_text(st, 0);
-		if (rows == 0 && s != NULL && strcmp(s, "ok") == 0)
-			ok = 1;
-		else if (first[0] == '\0' && s != NULL)
-			strlcpy(first, s, sizeof(first));
-		rows++;
+	if (rc == SQLITE_OK) {
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			s = (const char *)sqlite3_column_text(st, 0);
+			if (rows == 0 && s != NULL && strcmp(s, "ok") == 0)
+				ok = 1;
+			else if (first[0] == '\0' && s != NULL)
+				strlcpy(first, s, sizeof(first));
+			rows++;
+		}
 	}
 	sqlite3_finalize(st);
 	switch (rc & 0xff) {
@@ -523,6 +525,11 @@ db_op_begin(struct db *db, char *err, size_t errlen)
 {
 	if (db->db_op) {
 		db_seterr(err, errlen, "nested write (from a callback?)");
+		return (DB_ERROR);
+	}
+	/* After SQLite dropped a batch, its later writes must fail too. */
+	if (db->db_batch && sqlite3_get_autocommit(db->db_sql)) {
+		db_seterr(err, errlen, "the batch was rolled back by SQLite");
 		return (DB_ERROR);
 	}
 	if (db_exec(db, db->db_batch ? "SAVEPOINT op" : "BEGIN IMMEDIATE",

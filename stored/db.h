@@ -23,6 +23,9 @@
  *   during the call.  The callback returns 0 to go on; anything else
  *   stops the listing, which then returns DB_ERROR.  Callbacks may call
  *   the read operations of this file, never the writes.
+ * - Reads inside a batch see its uncommitted writes (one connection);
+ *   db_snapshot() outside a batch reads one consistent state and
+ *   returns the change_seq that state corresponds to.
  * - Secrets: full keys are only ever returned by the create calls, into
  *   a caller buffer the caller must explicit_bzero() after use.  The
  *   database holds the public prefix and an Argon2id hash.
@@ -237,7 +240,7 @@ enum db_status	 db_node_insert_raw(struct db *, const struct db_node *,
  */
 #include <sqlite3.h>
 
-#define DB_STMT_MAX	64
+#define DB_STMT_MAX	128
 #define DB_TIME_BUFSZ	32	/* "YYYY-MM-DD HH:MM:SS+00:00" */
 
 struct db_stmt {

@@ -52,7 +52,7 @@ static char		*db_tags_encode(const char *const *, size_t, char *,
 static int		db_tags_decode(const char *, struct db_preauthkey *);
 static int		db_pak_row(sqlite3_stmt *, struct db_preauthkey *);
 static enum db_status	db_pak_update(struct db *, const char *, uint64_t,
-			    time_t, uint64_t *, char *, size_t);
+			    int, uint64_t *, char *, size_t);
 static void		db_apikey_row(sqlite3_stmt *, struct db_apikey *);
 static enum db_status	db_apikey_update(struct db *, const char *, uint64_t,
 			    const char *, uint64_t *, char *, size_t);
@@ -153,9 +153,10 @@ static int
 db_key_split(const char *key, const char *head, char *prefix,
     const char **secret)
 {
-	size_t	hl = strlen(head);
-	const char *p;
+	const char	*p;
+	size_t		 hl;
 
+	hl = strlen(head);
 	if (strncmp(key, head, hl) != 0)
 		return (-1);
 	p = key + hl;
@@ -181,8 +182,9 @@ db_key_split(const char *key, const char *head, char *prefix,
 int
 db_tag_valid(const char *tag, char *err, size_t errlen)
 {
-	size_t	i, len = strlen(tag);
+	size_t	i, len;
 
+	len = strlen(tag);
 	if (strncmp(tag, "tag:", 4) != 0) {
 		db_seterr(err, errlen, "auth-key tag is invalid: '%.*s' did "
 		    "not begin with 'tag:'", DB_TAG_MAX, tag);
@@ -227,13 +229,17 @@ db_tags_encode(const char *const *tags, size_t ntags, char *err,
 		db_seterr(err, errlen, "more than %d tags", DB_TAGS_MAX);
 		return (NULL);
 	}
+	if (ntags > 0 && tags == NULL) {
+		db_seterr(err, errlen, "no tags given");
+		return (NULL);
+	}
 	for (i = 0; i < ntags; i++) {
-		if (tags[i] == NULL || db_tag_valid(tags[i], err, errlen) == -1)
-		{
-			if (tags[i] == NULL)
-				db_seterr(err, errlen, "tag %zu is NULL", i);
+		if (tags[i] == NULL) {
+			db_seterr(err, errlen, "tag %zu is NULL", i);
 			return (NULL);
 		}
+		if (db_tag_valid(tags[i], err, errlen) == -1)
+			return (NULL);
 		sorted[i] = tags[i];
 	}
 	if (ntags > 0)
@@ -598,9 +604,12 @@ db_preauthkey_use(struct db *db, uint64_t id, uint64_t *seq, char *err,
 	return (db_op_end(db, ret, seq, err, errlen));
 }
 
-/* An UPDATE or DELETE of one key by id; DB_NOTFOUND if none. */
+/*
+ * ExpirePreAuthKey (sql sets expiration = ?2, bound to now) or
+ * DeletePreAuthKey (delete set); DB_NOTFOUND if there is no such key.
+ */
 static enum db_status
-db_pak_update(struct db *db, const char *sql, uint64_t id, time_t t,
+db_pak_update(struct db *db, const char *sql, uint64_t id, int delete,
     uint64_t *seq, char *err, size_t errlen)
 {
 	static const char unlink_sql[] =
@@ -611,7 +620,7 @@ db_pak_update(struct db *db, const char *sql, uint64_t id, time_t t,
 	if (db_op_begin(db, err, errlen) != DB_OK)
 		return (DB_ERROR);
 	/* A deleted key is first forgotten by the nodes it registered. */
-	if (t == 0) {
+	if (delete) {
 		if ((st = db_stmt(db, unlink_sql, err, errlen)) == NULL) {
 			ret = DB_ERROR;
 			goto done;
@@ -627,8 +636,8 @@ db_pak_update(struct db *db, const char *sql, uint64_t id, time_t t,
 		goto done;
 	}
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
-	if (t != 0)
-		db_bind_time(st, 2, t);
+	if (!delete)
+		db_bind_time(st, 2, db_now());
 	ret = db_step_done(db, st, "updating pre-auth key", err, errlen);
 	db_stmt_done(st);
 	if (ret == DB_OK && sqlite3_changes(db->db_sql) == 0) {
@@ -648,7 +657,7 @@ db_preauthkey_expire(struct db *db, uint64_t id, uint64_t *seq, char *err,
 	static const char sql[] =
 	    "UPDATE pre_auth_keys SET expiration = ?2 WHERE id = ?1";
 
-	return (db_pak_update(db, sql, id, db_now(), seq, err, errlen));
+	return (db_pak_update(db, sql, id, 0, seq, err, errlen));
 }
 
 enum db_status
@@ -657,7 +666,7 @@ db_preauthkey_delete(struct db *db, uint64_t id, uint64_t *seq, char *err,
 {
 	static const char sql[] = "DELETE FROM pre_auth_keys WHERE id = ?1";
 
-	return (db_pak_update(db, sql, id, 0, seq, err, errlen));
+	return (db_pak_update(db, sql, id, 1, seq, err, errlen));
 }
 
 /*
@@ -688,8 +697,9 @@ db_apikey_row(sqlite3_stmt *st, struct db_apikey *k)
 static int
 db_apikey_prefix(const char *in, char *out, size_t outlen)
 {
-	size_t	hl = strlen(DB_APIKEY_HEAD), len;
+	size_t	hl, len;
 
+	hl = strlen(DB_APIKEY_HEAD);
 	if (strncmp(in, DB_APIKEY_HEAD, hl) == 0) {
 		in += hl;
 		len = DB_KEY_PREFIX_LEN;
@@ -891,8 +901,9 @@ db_apikey_touch(struct db *db, struct db_apikey *k)
 	sqlite3_stmt	*st;
 	char		 err[256];
 	enum db_status	 ret;
-	time_t		 now = db_now();
+	time_t		 now;
 
+	now = db_now();
 	if (k->last_seen != 0 && now - k->last_seen < DB_LAST_SEEN_SLACK &&
 	    now >= k->last_seen)
 		return (DB_OK);

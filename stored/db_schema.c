@@ -176,6 +176,7 @@ db_schema_migrate(struct db *db, int target, char *err, size_t errlen)
 {
 	const struct db_migration	*m;
 	size_t				 i;
+	int				 from = db->db_version;
 
 	for (i = 0; i < nitems(db_migrations); i++) {
 		m = &db_migrations[i];
@@ -185,9 +186,13 @@ db_schema_migrate(struct db *db, int target, char *err, size_t errlen)
 			break;
 		if (db_migrate_step(db, m, err, errlen) != DB_OK)
 			return (DB_ERROR);
-		log_info("database schema migrated to version %d (%s)",
-		    m->dm_version, m->dm_what);
+		if (from != 0)
+			log_info("database schema migrated to version %d "
+			    "(%s)", m->dm_version, m->dm_what);
 	}
+	if (from == 0)
+		log_info("database created at schema version %d",
+		    db->db_version);
 	return (DB_OK);
 }
 

@@ -1,0 +1,69 @@
+# Supervision: apid comes back within 2 s and loses no acknowledged
+# write; a dead stored stops the suite, and every acknowledged write is
+# there after a restart.
+. "$(dirname "$0")/lib.sh"
+suite_start || finish
+
+ACKED="$T/acked"
+: > "$ACKED"
+writer() {	# create users until told to stop; log each acknowledged one
+	i=$1
+	while [ ! -f "$T/stop" ]; do
+		if ctl users create "u$i" >/dev/null 2>&1; then
+			echo "u$i" >> "$ACKED"
+		fi
+		i=$((i + 1))
+	done
+}
+writer 1000 &
+W=$!
+sleep 1
+old=$(child_pid apid)
+kill -KILL "$old"
+start=$(date +%s%N)
+new=""
+for _ in $(seq 1 40); do
+	new=$(child_pid apid)
+	[ -n "$new" ] && [ "$new" != "$old" ] && break
+	sleep 0.05
+done
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+check "apid restarted (old $old, new $new) in ${ms} ms" [ -n "$new" ] && [ "$new" != "$old" ] && [ "$ms" -le 2000 ]
+sleep 1
+touch "$T/stop"; wait $W; rm -f "$T/stop"
+n=$(wc -l < "$ACKED")
+check "writes were acknowledged across the restart ($n)" [ "$n" -gt 10 ]
+ctl users list -o json > "$T/list"
+missing=0
+for u in $(cat "$ACKED"); do
+	grep -q "\"name\": \"$u\"" "$T/list" || missing=$((missing + 1))
+done
+check "no acknowledged write lost after apid crash (missing $missing)" [ "$missing" -eq 0 ]
+
+# Now stored.
+writer 5000 &
+W=$!
+sleep 1
+kill -KILL "$(child_pid stored)"
+for _ in $(seq 1 100); do
+	kill -0 "$PARENT" 2>/dev/null || break
+	sleep 0.1
+done
+touch "$T/stop"; wait $W
+check "suite exits when stored dies" sh -c "! kill -0 $PARENT 2>/dev/null"
+wait "$PARENT"; st=$?
+check "parent reports failure (status $st)" [ "$st" -eq 1 ]
+left=$(ps -eo args | grep -c "^coordd: \(coordinator\|apid\|authd\)\b")
+check "no child left behind" [ "$left" -eq 0 ]
+grep -q "stored is gone, stopping the suite" "$LOG"
+check "log says why it stopped" [ $? -eq 0 ]
+PARENT=""
+suite_start || finish
+ctl users list -o json > "$T/list"
+missing=0
+for u in $(cat "$ACKED"); do
+	grep -q "\"name\": \"$u\"" "$T/list" || missing=$((missing + 1))
+done
+check "every acknowledged write present after restart ($(wc -l < "$ACKED") acked, missing $missing)" [ "$missing" -eq 0 ]
+suite_stop
+finish
