@@ -138,6 +138,8 @@ control_reply(struct ctl_conn *c, int status, const char *error,
 {
 	Coordd__CtlReply	 reply = COORDD__CTL_REPLY__INIT;
 	char			*json = NULL;
+	uint8_t			*buf;
+	size_t			 len;
 
 	reply.status = status;
 	reply.error = (char *)(error != NULL ? error : "");
@@ -147,7 +149,14 @@ control_reply(struct ctl_conn *c, int status, const char *error,
 	reply.kind = (char *)(kind != NULL ? kind : "");
 	if (status != CTL_OK)
 		log_info("control: uid %u: %s", (unsigned)c->uid, reply.error);
-	imsgev_compose_pb(&c->iev, IMSG_CTL_REPLY, c->reqid, -1, &reply.base);
+	/* Long listings exceed one message: send chunks closed by DONE. */
+	if ((buf = pb_pack(&reply.base, &len)) == NULL ||
+	    imsgev_compose_chunked(&c->iev, IMSG_CTL_REPLY, c->reqid, buf,
+	    len) == -1) {
+		log_warn("control: cannot queue the reply");
+		imsgev_close(&c->iev);
+	}
+	free(buf);
 	free(json);
 	c->busy = 0;
 }

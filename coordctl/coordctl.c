@@ -27,6 +27,7 @@
 #include "ctl.pb-c.h"
 
 #define CTL_TIMEOUT_MS	30000
+#define CTL_REPLY_MAX	(256 * 1024 * 1024)
 
 static __dead void
 usage(void)
@@ -137,16 +138,41 @@ ctl_wait(struct imsgbuf *ib, struct imsg *imsg)
 	}
 }
 
+/* Gather the chunks of the reply up to their DONE. */
+static void
+ctl_read_reply(struct imsgbuf *ib, struct chunkbuf *cb)
+{
+	struct imsg	imsg;
+
+	chunkbuf_init(cb, CTL_REPLY_MAX);
+	for (;;) {
+		ctl_wait(ib, &imsg);
+		if (imsg.hdr.type == IMSG_DONE)
+			break;
+		if (imsg.hdr.type == IMSG_CTL_HELLO) {
+			imsg_free(&imsg);
+			continue;
+		}
+		if (imsg.hdr.type != IMSG_CTL_REPLY)
+			errx(1, "unexpected message %u from coordd",
+			    imsg.hdr.type);
+		if (chunkbuf_add(cb, imsg.data, imsg.datalen) == -1)
+			errx(1, "reply from coordd too large");
+		imsg_free(&imsg);
+	}
+	imsg_free(&imsg);
+}
+
 static int
-ctl_print_reply(struct imsg *imsg, enum output_format fmt)
+ctl_print_reply(struct chunkbuf *cb, enum output_format fmt)
 {
 	Coordd__CtlReply	*reply;
 	json_t			*doc;
 	json_error_t		 jerr;
 	int			 rv = 0;
 
-	if (imsg->hdr.type != IMSG_CTL_REPLY ||
-	    (reply = pb_unpack(&coordd__ctl_reply__descriptor, imsg)) == NULL)
+	if ((reply = coordd__ctl_reply__unpack(NULL, cb->len, cb->buf)) ==
+	    NULL)
 		errx(1, "unexpected reply from coordd");
 	if (reply->status != CTL_OK) {
 		fprintf(stderr, "coordctl: %s\n", reply->error);
@@ -169,7 +195,7 @@ main(int argc, char *argv[])
 {
 	Coordd__CtlRequest	 req = COORDD__CTL_REQUEST__INIT;
 	struct imsgbuf		 ib;
-	struct imsg		 imsg;
+	struct chunkbuf		 cb;
 	enum output_format	 fmt = OUTPUT_TABLE;
 	const char		*sock;
 	uint8_t			*buf;
@@ -198,13 +224,9 @@ main(int argc, char *argv[])
 	free(buf);
 	if (imsgbuf_flush(&ib) == -1)
 		err(1, "write");
-	ctl_wait(&ib, &imsg);
-	if (imsg.hdr.type == IMSG_CTL_HELLO) {
-		imsg_free(&imsg);
-		ctl_wait(&ib, &imsg);
-	}
-	rv = ctl_print_reply(&imsg, fmt);
-	imsg_free(&imsg);
+	ctl_read_reply(&ib, &cb);
+	rv = ctl_print_reply(&cb, fmt);
+	chunkbuf_reset(&cb);
 	imsgbuf_clear(&ib);
 	close(fd);
 	return (rv);
