@@ -17,7 +17,7 @@ all: build
 
 build:
 	$(MAKE) -C proto
-	@for d in $(SUBDIRS) tests/unit; do \
+	@for d in $(SUBDIRS) tests/unit tests/tools; do \
 		$(MAKE) -C $$d || exit 1; \
 	done
 

@@ -159,6 +159,9 @@ control_reply(struct ctl_conn *c, int status, const char *error,
 	free(buf);
 	free(json);
 	c->busy = 0;
+	/* One command per connection. */
+	if (!c->iev.closed)
+		imsgev_close_when_flushed(&c->iev);
 }
 
 static void

@@ -259,6 +259,22 @@ imsgev_read_all(struct imsgev *iev)
 	return (imsgev_drain(iev));
 }
 
+/*
+ * For one-shot peers: once everything queued is written, the channel
+ * is closed and the owner gets its NULL call.
+ */
+void
+imsgev_close_when_flushed(struct imsgev *iev)
+{
+	iev->close_when_flushed = 1;
+	imsgev_pause_read(iev);
+	if (imsgbuf_queuelen(&iev->ibuf) == 0 && !iev->fail_pending) {
+		iev->fail_pending = 1;
+		imsgev_shut(iev);
+		evtimer_add(&iev->failev, &imsgev_now);
+	}
+}
+
 static void
 imsgev_dispatch(int fd, short event, void *arg)
 {
@@ -271,6 +287,11 @@ imsgev_dispatch(int fd, short event, void *arg)
 			return;
 		}
 		imsgev_check_flow(iev);
+		if (iev->close_when_flushed &&
+		    imsgbuf_queuelen(&iev->ibuf) == 0) {
+			imsgev_fail(iev);
+			return;
+		}
 	}
 	if (event & EV_READ) {
 		if (imsgev_read_all(iev) == -1)

@@ -58,6 +58,7 @@ struct imsgev {
 	struct imsgev_reqs	 reqs;
 	int			 in_dispatch;
 	int			 fail_pending;
+	int			 close_when_flushed;
 	struct event		 failev;
 };
 
@@ -66,6 +67,7 @@ int	 imsgev_init(struct imsgev *, int, const char *, imsgev_handler,
 void	 imsgev_set_flow(struct imsgev *, size_t, size_t, imsgev_flowcb);
 void	 imsgev_set_maxqueue(struct imsgev *, size_t);
 void	 imsgev_close(struct imsgev *);
+void	 imsgev_close_when_flushed(struct imsgev *);
 void	 imsgev_pause_read(struct imsgev *);
 void	 imsgev_resume_read(struct imsgev *);
 int	 imsgev_compose(struct imsgev *, uint32_t, uint32_t, int,

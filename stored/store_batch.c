@@ -20,6 +20,12 @@ store_commit_cb(int fd, short event, void *arg)
 	store_batch_commit();
 }
 
+void
+store_batch_init(void)
+{
+	evtimer_set(&store_env->commit_ev, store_commit_cb, NULL);
+}
+
 /* Join or open the current transaction. */
 int
 store_batch_begin(void)
@@ -38,7 +44,6 @@ store_batch_begin(void)
 		return (-1);
 	}
 	env->batch_ops = 1;
-	evtimer_set(&env->commit_ev, store_commit_cb, NULL);
 	evtimer_add(&env->commit_ev, &store_now);
 	return (0);
 }

@@ -213,6 +213,7 @@ main(int argc, char *argv[])
 		fatalx("sodium_init");
 	TAILQ_INIT(&stored.pending);
 	event_init();
+	store_batch_init();
 	proc_child_start(PROC_STORE, &store_hooks);
 	event_dispatch();
 	store_batch_commit();

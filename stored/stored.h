@@ -53,6 +53,7 @@ struct stored {
 extern struct stored	*store_env;
 
 /* store_batch.c */
+void	 store_batch_init(void);
 int	 store_batch_begin(void);
 void	 store_batch_commit(void);
 void	 store_defer_reply(const struct imsg *, uint32_t,

@@ -115,7 +115,19 @@ suite_kill() {
 	PARENT=""
 }
 
+# Any sanitizer report or libevent complaint in the log is a failure.
+check_log() {
+	[ -f "$LOG" ] || return 0
+	if grep -qE "ERROR: (Address|Leak|Memory)Sanitizer|runtime error:|^\[warn\]|^\[err\]" "$LOG"; then
+		grep -E "ERROR: |runtime error:|^\[warn\]|^\[err\]" "$LOG" | head -5
+		fail "the log has sanitizer or libevent reports"
+	else
+		ok "the log is free of sanitizer and libevent reports"
+	fi
+}
+
 finish() {
+	check_log
 	[ "$FAILED" -eq 0 ]
 	exit $?
 }
