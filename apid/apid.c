@@ -4,7 +4,6 @@
  */
 #include <sys/types.h>
 
-#include <err.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
@@ -49,25 +48,12 @@ apid_dispatch_peer(struct imsgev *iev, struct imsg *imsg, void *arg)
 static void
 apid_peer(enum proc_id id, int fd)
 {
-	struct imsgev	**slot, *iev;
-
 	if (id == PROC_STORE)
-		slot = &apid.store;
+		proc_peer_open(&apid.store, id, fd, apid_dispatch_peer, NULL);
 	else if (id == PROC_COORD)
-		slot = &apid.coord;
+		proc_peer_open(&apid.coord, id, fd, apid_dispatch_peer, NULL);
 	else
 		fatalx("no channel to %s expected", proc_name(id));
-	if (*slot != NULL) {
-		imsgev_close(*slot);
-		free(*slot);
-	}
-	if ((iev = calloc(1, sizeof(*iev))) == NULL)
-		fatal("calloc");
-	if (imsgev_init(iev, fd, proc_name(id), apid_dispatch_peer,
-	    NULL) == -1)
-		fatal("imsgev_init");
-	imsgbuf_set_maxsize(&iev->ibuf, IMSG_MAXSIZE_HARD);
-	*slot = iev;
 }
 
 static void
@@ -109,42 +95,15 @@ static const struct proc_hooks apid_hooks = {
 int
 main(int argc, char *argv[])
 {
-	int	ch, debug = 0, verbose = 0;
-
-	log_init(1, LOG_DAEMON);
-	proc_init_title(argc, argv);
-	while ((ch = getopt(argc, argv, "dP:v")) != -1) {
-		switch (ch) {
-		case 'd':
-			debug = 1;
-			break;
-		case 'P':
-			if (proc_byname(optarg) != PROC_API)
-				errx(1, "not apid: %s", optarg);
-			break;
-		case 'v':
-			verbose++;
-			break;
-		default:
-			errx(1, "usage: apid -P apid [-dv] (started by coordd)");
-		}
-	}
-	log_init(debug, LOG_DAEMON);
-	log_setverbose(verbose);
+	proc_child_args(argc, argv, PROC_API);
 	TAILQ_INIT(&apid.conns);
 	apid.ctlfd = -1;
 	event_init();
 	proc_child_start(PROC_API, &apid_hooks);
 	event_dispatch();
 	control_close_all();
-	if (apid.store != NULL) {
-		imsgev_close(apid.store);
-		free(apid.store);
-	}
-	if (apid.coord != NULL) {
-		imsgev_close(apid.coord);
-		free(apid.coord);
-	}
+	proc_peers_close(&apid.store, 1);
+	proc_peers_close(&apid.coord, 1);
 	config_free(apid.conf);
 	return (0);
 }

@@ -5,7 +5,6 @@
  */
 #include <sys/types.h>
 
-#include <err.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,20 +51,9 @@ authd_dispatch_coord(struct imsgev *iev, struct imsg *imsg, void *arg)
 static void
 authd_peer(enum proc_id id, int fd)
 {
-	struct imsgev	*iev;
-
 	if (id != PROC_COORD)
 		fatalx("no channel to %s expected", proc_name(id));
-	if (authd.coord != NULL) {
-		imsgev_close(authd.coord);
-		free(authd.coord);
-	}
-	if ((iev = calloc(1, sizeof(*iev))) == NULL)
-		fatal("calloc");
-	if (imsgev_init(iev, fd, "coordinator", authd_dispatch_coord,
-	    NULL) == -1)
-		fatal("imsgev_init");
-	authd.coord = iev;
+	proc_peer_open(&authd.coord, id, fd, authd_dispatch_coord, NULL);
 }
 
 static void
@@ -98,36 +86,11 @@ static const struct proc_hooks authd_hooks = {
 int
 main(int argc, char *argv[])
 {
-	int	ch, debug = 0, verbose = 0;
-
-	log_init(1, LOG_DAEMON);
-	proc_init_title(argc, argv);
-	while ((ch = getopt(argc, argv, "dP:v")) != -1) {
-		switch (ch) {
-		case 'd':
-			debug = 1;
-			break;
-		case 'P':
-			if (proc_byname(optarg) != PROC_AUTH)
-				errx(1, "not authd: %s", optarg);
-			break;
-		case 'v':
-			verbose++;
-			break;
-		default:
-			errx(1, "usage: authd -P authd [-dv] "
-			    "(started by coordd)");
-		}
-	}
-	log_init(debug, LOG_DAEMON);
-	log_setverbose(verbose);
+	proc_child_args(argc, argv, PROC_AUTH);
 	event_init();
 	proc_child_start(PROC_AUTH, &authd_hooks);
 	event_dispatch();
-	if (authd.coord != NULL) {
-		imsgev_close(authd.coord);
-		free(authd.coord);
-	}
+	proc_peers_close(&authd.coord, 1);
 	config_free(authd.conf);
 	return (0);
 }

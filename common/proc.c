@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -78,6 +80,8 @@ void
 proc_set_title(const char *name)
 {
 	setproctitle("-coordd: %s", name);
+	/* What top(1) and ps -e show. */
+	prctl(PR_SET_NAME, name, 0, 0, 0);
 }
 
 /*
@@ -251,6 +255,77 @@ proc_child_start(enum proc_id id, const struct proc_hooks *hooks)
 		fatal("imsgev_init");
 	imsgbuf_allow_fdpass(&parent_iev.ibuf);
 	imsgbuf_set_maxsize(&parent_iev.ibuf, IMSG_MAXSIZE_DEFAULT);
+}
+
+/*
+ * The command line of a child: -P names the process (and must name
+ * this one), -d keeps logs on stderr, -v raises verbosity.
+ */
+void
+proc_child_args(int argc, char **argv, enum proc_id id)
+{
+	int	ch, debug = 0, verbose = 0;
+
+	log_init(1, LOG_DAEMON);
+	proc_init_title(argc, argv);
+	while ((ch = getopt(argc, argv, "dP:v")) != -1) {
+		switch (ch) {
+		case 'd':
+			debug = 1;
+			break;
+		case 'P':
+			if (proc_byname(optarg) != (int)id)
+				errx(1, "this is %s, not %s", proc_name(id),
+				    optarg);
+			break;
+		case 'v':
+			verbose++;
+			break;
+		default:
+			errx(1, "usage: %s -P %s [-dv] (started by coordd)",
+			    proc_name(id), proc_name(id));
+		}
+	}
+	log_init(debug, LOG_DAEMON);
+	log_setverbose(verbose);
+}
+
+/*
+ * Open the channel to a peer in *slot, replacing (and freeing) the one
+ * to its previous incarnation.  The handler frees iev on its NULL call.
+ */
+struct imsgev *
+proc_peer_open(struct imsgev **slot, enum proc_id id, int fd,
+    imsgev_handler handler, void *arg)
+{
+	struct imsgev	*iev;
+
+	if (*slot != NULL) {
+		imsgev_close(*slot);
+		free(*slot);
+	}
+	if ((iev = calloc(1, sizeof(*iev))) == NULL)
+		fatal("calloc");
+	if (imsgev_init(iev, fd, proc_name(id), handler, arg) == -1)
+		fatal("imsgev_init");
+	imsgbuf_set_maxsize(&iev->ibuf, IMSG_MAXSIZE_HARD);
+	*slot = iev;
+	return (iev);
+}
+
+/* Close and free every peer channel in an array of slots. */
+void
+proc_peers_close(struct imsgev **slots, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (slots[i] == NULL)
+			continue;
+		imsgev_close(slots[i]);
+		free(slots[i]);
+		slots[i] = NULL;
+	}
 }
 
 struct imsgev *

@@ -31,6 +31,10 @@ const char	*proc_user(enum proc_id);
 pid_t		 proc_spawn(const char *, enum proc_id, int, int, int *);
 void		 proc_child_start(enum proc_id, const struct proc_hooks *);
 struct imsgev	*proc_parent_iev(void);
+void		 proc_child_args(int, char **, enum proc_id);
+struct imsgev	*proc_peer_open(struct imsgev **, enum proc_id, int,
+		    imsgev_handler, void *);
+void		 proc_peers_close(struct imsgev **, size_t);
 void		 proc_drop_privs(enum proc_id, const char *);
 void		 proc_set_title(const char *);
 void		 proc_init_title(int, char **);

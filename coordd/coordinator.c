@@ -154,20 +154,10 @@ static void
 coord_peer(enum proc_id id, int fd)
 {
 	struct coord	*c = the_coord;
-	struct imsgev	*iev;
 
 	if (id != PROC_STORE && id != PROC_AUTH && id != PROC_API)
 		fatalx("no channel to %s expected", proc_name(id));
-	if (c->peers[id] != NULL) {
-		imsgev_close(c->peers[id]);
-		free(c->peers[id]);
-	}
-	if ((iev = calloc(1, sizeof(*iev))) == NULL)
-		fatal("calloc");
-	if (imsgev_init(iev, fd, proc_name(id), coord_dispatch_peer, c) == -1)
-		fatal("imsgev_init");
-	imsgbuf_set_maxsize(&iev->ibuf, IMSG_MAXSIZE_HARD);
-	c->peers[id] = iev;
+	proc_peer_open(&c->peers[id], id, fd, coord_dispatch_peer, c);
 	if (id == PROC_STORE)
 		coord_subscribe(c);
 }
@@ -208,7 +198,6 @@ __dead void
 coordinator_main(void)
 {
 	static struct coord	coord;
-	int			i;
 
 	the_coord = &coord;
 	if (sodium_init() == -1)
@@ -216,11 +205,7 @@ coordinator_main(void)
 	event_init();
 	proc_child_start(PROC_COORD, &coord_hooks);
 	event_dispatch();
-	for (i = 0; i < PROC_MAX; i++)
-		if (coord.peers[i] != NULL) {
-			imsgev_close(coord.peers[i]);
-			free(coord.peers[i]);
-		}
+	proc_peers_close(coord.peers, PROC_MAX);
 	config_free(coord.conf);
 	exit(0);
 }

@@ -5,7 +5,6 @@
 #include <sys/types.h>
 #include <sys/stat.h>
 
-#include <err.h>
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
@@ -72,19 +71,10 @@ store_peer(enum proc_id id, int fd)
 
 	if (id != PROC_COORD && id != PROC_API)
 		fatalx("no channel to %s expected", proc_name(id));
-	if (stored.peers[id].iev != NULL) {
-		store_drop_pending(id);
-		imsgev_close(stored.peers[id].iev);
-		free(stored.peers[id].iev);
-	}
-	if ((iev = calloc(1, sizeof(*iev))) == NULL)
-		fatal("calloc");
-	if (imsgev_init(iev, fd, proc_name(id), store_dispatch_peer,
-	    (void *)(intptr_t)id) == -1)
-		fatal("imsgev_init");
-	imsgbuf_set_maxsize(&iev->ibuf, IMSG_MAXSIZE_HARD);
+	store_drop_pending(id);
+	iev = proc_peer_open(&stored.peers[id].iev, id, fd,
+	    store_dispatch_peer, (void *)(intptr_t)id);
 	imsgev_set_flow(iev, STORE_PEER_LOWAT, STORE_PEER_HIWAT, store_flow);
-	stored.peers[id].iev = iev;
 	stored.peers[id].subscribed = 0;
 }
 
@@ -186,29 +176,9 @@ static const struct proc_hooks store_hooks = {
 int
 main(int argc, char *argv[])
 {
-	int	ch, debug = 0, verbose = 0, i;
+	int	i;
 
-	log_init(1, LOG_DAEMON);
-	proc_init_title(argc, argv);
-	while ((ch = getopt(argc, argv, "dP:v")) != -1) {
-		switch (ch) {
-		case 'd':
-			debug = 1;
-			break;
-		case 'P':
-			if (proc_byname(optarg) != PROC_STORE)
-				errx(1, "not stored: %s", optarg);
-			break;
-		case 'v':
-			verbose++;
-			break;
-		default:
-			errx(1, "usage: stored -P stored [-dv] "
-			    "(started by coordd)");
-		}
-	}
-	log_init(debug, LOG_DAEMON);
-	log_setverbose(verbose);
+	proc_child_args(argc, argv, PROC_STORE);
 	if (sodium_init() == -1)
 		fatalx("sodium_init");
 	TAILQ_INIT(&stored.pending);
