@@ -150,6 +150,8 @@ child_recv_config(struct imsg *imsg)
 	if ((msg = pb_unpack(&coordd__config__descriptor, &fake)) == NULL)
 		fatalx("config from parent does not parse");
 	chunkbuf_reset(&child_conf);
+	log_debug("config generation %llu received",
+	    (unsigned long long)msg->generation);
 	conf = config_load_buffer("(parent)", (const char *)msg->yaml.data,
 	    msg->yaml.len, 0, err, sizeof(err));
 	pb_free(msg);

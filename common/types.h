@@ -38,9 +38,7 @@ enum imsg_type {
 	/* Generic, any channel. */
 	IMSG_DONE = 1,			/* closes a chunked transfer */
 	IMSG_RESULT = 2,		/* Result: status and error text */
-	IMSG_CHUNK = 3,			/* a piece of a large payload */
-	IMSG_XOFF = 4,			/* sender: stop sending me requests */
-	IMSG_XON = 5,			/* sender: you may resume */
+	/* 3, 4, 5: reserved. */
 
 	/* Parent <-> every child. */
 	IMSG_CTL_PROCFD = 100,		/* ProcFd + the socket to a peer */

@@ -34,6 +34,9 @@ struct replica {
 
 struct coord {
 	struct config	*conf;
+	uint8_t		 noise_pub[crypto_scalarmult_BYTES];
+	int		 noise_ready;
+	uint8_t		 check_priv[crypto_scalarmult_SCALARBYTES];
 	int		 privdropped;
 	struct imsgev	*peers[PROC_MAX];
 	struct replica	 replica;
@@ -44,6 +47,7 @@ static struct coord	*the_coord;
 
 static void	coord_dispatch_peer(struct imsgev *, struct imsg *, void *);
 static void	coord_subscribe(struct coord *);
+static void	coord_noise_start(struct coord *);
 
 static void
 coord_apply_snapshot(struct coord *c, struct imsg *imsg)
@@ -91,6 +95,78 @@ coord_subscribe(struct coord *c)
 	if (imsgev_request(c->peers[PROC_STORE], IMSG_STORE_HELLO, -1,
 	    &hello.base, COORD_STORE_TIMEOUT_MS, coord_snapshot_cb, c) == -1)
 		log_warn("cannot subscribe to stored");
+}
+
+/*
+ * The Noise static key lives in stored.  Learn its public half, then
+ * prove that stored's X25519 with it agrees with our own computation
+ * from the other side, as the handshake will need.
+ */
+static void
+coord_noise_dh_cb(struct imsgev *iev, struct imsg *imsg, void *arg)
+{
+	struct coord		*c = arg;
+	Coordd__DhReply		*rep;
+	uint8_t			 mine[crypto_scalarmult_BYTES];
+
+	if (imsg == NULL || imsg->hdr.type == IMSG_DONE)
+		return;
+	if (imsg->hdr.type != IMSG_STORE_NOISE_DH ||
+	    (rep = pb_unpack(&coordd__dh_reply__descriptor, imsg)) == NULL) {
+		log_warnx("noise key check: bad answer from stored");
+		return;
+	}
+	if (crypto_scalarmult(mine, c->check_priv, c->noise_pub) != 0 ||
+	    rep->shared.len != sizeof(mine) ||
+	    sodium_memcmp(mine, rep->shared.data, sizeof(mine)) != 0)
+		log_warnx("noise key check failed: stored's answer differs");
+	else {
+		c->noise_ready = 1;
+		log_info("noise key check passed");
+	}
+	sodium_memzero(mine, sizeof(mine));
+	sodium_memzero(c->check_priv, sizeof(c->check_priv));
+	pb_free(rep);
+}
+
+static void
+coord_noise_pub_cb(struct imsgev *iev, struct imsg *imsg, void *arg)
+{
+	struct coord		*c = arg;
+	Coordd__PublicKey	*pub;
+	Coordd__DhRequest	 req = COORDD__DH_REQUEST__INIT;
+	uint8_t			 point[crypto_scalarmult_BYTES];
+	char			 hex[2 * crypto_scalarmult_BYTES + 1];
+
+	if (imsg == NULL || imsg->hdr.type == IMSG_DONE)
+		return;
+	if ((pub = pb_unpack(&coordd__public_key__descriptor, imsg)) ==
+	    NULL || pub->key.len != sizeof(c->noise_pub)) {
+		log_warnx("bad Noise public key from stored");
+		pb_free(pub);
+		return;
+	}
+	memcpy(c->noise_pub, pub->key.data, sizeof(c->noise_pub));
+	pb_free(pub);
+	sodium_bin2hex(hex, sizeof(hex), c->noise_pub, sizeof(c->noise_pub));
+	log_info("noise public key mkey:%s", hex);
+
+	randombytes_buf(c->check_priv, sizeof(c->check_priv));
+	crypto_scalarmult_base(point, c->check_priv);
+	req.point.data = point;
+	req.point.len = sizeof(point);
+	if (imsgev_request(iev, IMSG_STORE_NOISE_DH, -1, &req.base,
+	    COORD_STORE_TIMEOUT_MS, coord_noise_dh_cb, c) == -1)
+		log_warn("noise key check");
+}
+
+static void
+coord_noise_start(struct coord *c)
+{
+	c->noise_ready = 0;
+	if (imsgev_request(c->peers[PROC_STORE], IMSG_STORE_NOISE_PUBKEY, -1,
+	    NULL, COORD_STORE_TIMEOUT_MS, coord_noise_pub_cb, c) == -1)
+		log_warn("cannot ask stored for the Noise public key");
 }
 
 static void
@@ -158,8 +234,10 @@ coord_peer(enum proc_id id, int fd)
 	if (id != PROC_STORE && id != PROC_AUTH && id != PROC_API)
 		fatalx("no channel to %s expected", proc_name(id));
 	proc_peer_open(&c->peers[id], id, fd, coord_dispatch_peer, c);
-	if (id == PROC_STORE)
+	if (id == PROC_STORE) {
 		coord_subscribe(c);
+		coord_noise_start(c);
+	}
 }
 
 static void

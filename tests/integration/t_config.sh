@@ -25,6 +25,9 @@ cp "$T/good.yaml" "$CONF"
 kill -HUP "$PARENT"
 sleep 0.5
 check "good reload keeps the suite running" ctl users create afterreload
+for p in coordinator stored apid authd; do
+	check "$p received the reloaded config" grep -q "^$p\[.*config generation 1 received" "$LOG"
+done
 suite_stop
 check "clean exit after reloads" [ "$SUITE_STATUS" = 0 ]
 finish

@@ -65,5 +65,17 @@ for u in $(cat "$ACKED"); do
 	grep -q "\"name\": \"$u\"" "$T/list" || missing=$((missing + 1))
 done
 check "every acknowledged write present after restart ($(wc -l < "$ACKED") acked, missing $missing)" [ "$missing" -eq 0 ]
-suite_stop
+# The parent dies without a word: the children notice and leave.
+kids="$(child_pid coordinator) $(child_pid stored) $(child_pid apid) $(child_pid authd)"
+kill -KILL "$PARENT"
+wait "$PARENT" 2>/dev/null
+PARENT=""
+gone=0
+for _ in $(seq 1 50); do
+	alive=0
+	for k in $kids; do kill -0 "$k" 2>/dev/null && alive=1; done
+	[ $alive -eq 0 ] && { gone=1; break; }
+	sleep 0.1
+done
+check "children exit when the parent dies" [ $gone -eq 1 ]
 finish

@@ -32,6 +32,8 @@ for p in parent coordinator apid authd; do
 		ok "$p holds neither the database nor a key file"
 	fi
 done
+check "the coordinator knows the Noise public key" grep -qE "coordinator.*noise public key mkey:[0-9a-f]{64}" "$LOG"
+check "stored's X25519 with the key agrees with the coordinator's" grep -q "coordinator.*noise key check passed" "$LOG"
 [ -s "$T/keys/noise_private.key" ] && mode=$(stat -c %a "$T/keys/noise_private.key")
 check "noise key created mode 600 (got $mode)" [ "$mode" = 600 ]
 check "key file is privkey:<64 hex>" grep -qE '^privkey:[0-9a-f]{64}$' "$T/keys/noise_private.key"
