@@ -363,8 +363,8 @@ proc_drop_privs(enum proc_id id, const char *chroot_dir)
 			fatal("cannot drop privileges to %s", user);
 		log_debug("running as %s%s%s", user,
 		    chroot_dir ? ", chroot " : "", chroot_dir ? chroot_dir : "");
-	} else
-		log_debug("not running as root: no chroot, no user switch");
+	}
+	/* Not root: the parent has said once that nothing is dropped. */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		fatal("PR_SET_NO_NEW_PRIVS");
 	/* Credential changes clear it, so set it after the drop. */

@@ -11,6 +11,7 @@ CONF="$T/config.yaml"
 LOG="$T/coordd.log"
 PARENT=""
 FAILED=0
+RUN_AS=
 
 # Sanitizer builds: leak checks cannot run inside a chroot.
 export ASAN_OPTIONS="detect_leaks=0:abort_on_error=0"
@@ -74,7 +75,7 @@ title_of() { ps -o args= -p "$1" | awk '{ print $1, $2 }'; }
 suite_start() {
 	[ -f "$CONF" ] || write_config
 	ensure_users || { fail "cannot create the daemon users"; return 1; }
-	"$BIN/coordd" -d -v -f "$CONF" >>"$LOG" 2>&1 &
+	$RUN_AS "$BIN/coordd" -d -v -f "$CONF" >>"$LOG" 2>&1 &
 	PARENT=$!
 	for _ in $(seq 1 100); do
 		if [ -S "$SOCK" ] && ctl users list >/dev/null 2>&1; then
