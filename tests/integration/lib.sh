@@ -69,6 +69,15 @@ EOC
 
 ctl() { "$BIN/coordctl" -s "$SOCK" "$@"; }
 
+# Wait up to 10 s for a line matching an extended regex in the log.
+wait_log() {
+	for _ in $(seq 1 100); do
+		grep -qE "$1" "$LOG" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # The title of a process, its padding trimmed.
 title_of() { ps -o args= -p "$1" | awk '{ print $1, $2 }'; }
 
