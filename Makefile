@@ -4,12 +4,15 @@
 #	make check		install missing packages, build, run every test
 #	make sanitize-check	the same tests built with ASan+UBSan
 #	make run		start the suite in the foreground from run/
-#	make install		install under PREFIX (default /usr) and DESTDIR
+#	make install		install under PREFIX (default /usr) and DESTDIR;
+#				give make the same PREFIX first
 #	make clean		remove build/, build-san/
 
 TOP:=		$(abspath .)
 BUILDDIR?=	$(TOP)/build
 export TOP BUILDDIR
+
+include mk/dirs.mk
 
 SUBDIRS=	common coordd stored apid authd coordctl
 
@@ -38,8 +41,14 @@ valgrind-check: deps build
 run: deps build
 	sh mk/run.sh $(BUILDDIR)
 
+# The binaries have LIBEXECDIR and SYSCONFDIR compiled in, so build and
+# install with the same directories:
+#	make PREFIX=/usr/local && make install PREFIX=/usr/local
+# mk/install.sh refuses binaries built for other directories.
 install: build
-	sh mk/install.sh $(BUILDDIR)
+	DESTDIR='$(DESTDIR)' PREFIX='$(PREFIX)' SBINDIR='$(SBINDIR)' \
+	LIBEXECDIR='$(LIBEXECDIR)' MANDIR='$(MANDIR)' \
+	SYSCONFDIR='$(SYSCONFDIR)' sh mk/install.sh $(BUILDDIR)
 
 clean:
 	rm -rf build build-san

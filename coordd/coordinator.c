@@ -18,19 +18,11 @@
 #include "coordd.h"
 #include "log.h"
 #include "proc.h"
+#include "replica.h"
 
 #include "store.pb-c.h"
 
 #define COORD_STORE_TIMEOUT_MS	30000
-
-struct replica {
-	uint64_t	seq;
-	int		synced;
-	size_t		users;
-	size_t		nodes;
-	size_t		preauthkeys;
-	size_t		apikeys;
-};
 
 struct coord {
 	struct config	*conf;
@@ -53,16 +45,18 @@ static void
 coord_apply_snapshot(struct coord *c, struct imsg *imsg)
 {
 	Coordd__Snapshot	*snap;
+	size_t			 i;
 
 	if ((snap = pb_unpack(&coordd__snapshot__descriptor, imsg)) == NULL) {
 		log_warnx("bad snapshot from stored");
 		return;
 	}
+
 	c->replica.seq = snap->seq;
-	c->replica.users += snap->n_users;
-	c->replica.preauthkeys += snap->n_preauthkeys;
-	c->replica.apikeys += snap->n_apikeys;
-	c->replica.nodes += snap->n_nodes;
+	for (i = 0; i < snap->n_users; i++)
+		if (replica_user_put(&c->replica, snap->users[i]) == -1)
+			fatal("replica");
+	c->replica.nnodes += snap->n_nodes;
 	pb_free(snap);
 }
 
@@ -80,8 +74,8 @@ coord_snapshot_cb(struct imsgev *iev, struct imsg *imsg, void *arg)
 	else if (imsg->hdr.type == IMSG_DONE) {
 		c->replica.synced = 1;
 		log_debug("replica synced at seq %llu: %zu users, %zu nodes",
-		    (unsigned long long)c->replica.seq, c->replica.users,
-		    c->replica.nodes);
+		    (unsigned long long)c->replica.seq, c->replica.nusers,
+		    c->replica.nnodes);
 	}
 }
 
@@ -90,7 +84,7 @@ coord_subscribe(struct coord *c)
 {
 	Coordd__StoreHello	hello = COORDD__STORE_HELLO__INIT;
 
-	memset(&c->replica, 0, sizeof(c->replica));
+	replica_clear(&c->replica);
 	hello.proc = PROC_COORD;
 	if (imsgev_request(c->peers[PROC_STORE], IMSG_STORE_HELLO, -1,
 	    &hello.base, COORD_STORE_TIMEOUT_MS, coord_snapshot_cb, c) == -1)
@@ -178,21 +172,25 @@ coord_apply_change(struct coord *c, struct imsg *imsg)
 		log_warnx("bad change from stored");
 		return;
 	}
-	if (ch->seq <= c->replica.seq)
-		log_warnx("change %llu out of order (have %llu)",
-		    (unsigned long long)ch->seq,
-		    (unsigned long long)c->replica.seq);
-	c->replica.seq = ch->seq;
+	if (replica_advance(&c->replica, ch->seq) == -1) {
+		pb_free(ch);
+		coord_subscribe(c);
+		return;
+	}
 	switch (ch->kind) {
 	case COORDD__CHANGE__KIND__USER_UPSERT:
+		if (ch->user != NULL &&
+		    replica_user_put(&c->replica, ch->user) == -1)
+			fatal("replica");
 		break;
 	case COORDD__CHANGE__KIND__USER_DELETE:
-		if (c->replica.users > 0)
-			c->replica.users--;
+		replica_user_del(&c->replica, ch->id);
 		break;
 	default:
 		break;
 	}
+	log_debug("replica at seq %llu: %zu users",
+	    (unsigned long long)c->replica.seq, c->replica.nusers);
 	pb_free(ch);
 }
 
@@ -278,12 +276,14 @@ coordinator_main(void)
 	static struct coord	coord;
 
 	the_coord = &coord;
+	replica_init(&coord.replica);
 	if (sodium_init() == -1)
 		fatalx("sodium_init");
 	event_init();
 	proc_child_start(PROC_COORD, &coord_hooks);
 	event_dispatch();
 	proc_peers_close(coord.peers, PROC_MAX);
+	replica_clear(&coord.replica);
 	config_free(coord.conf);
 	exit(0);
 }

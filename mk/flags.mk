@@ -16,13 +16,7 @@ GENDIR=		$(BUILDDIR)/gen
 CC?=		cc
 PKG_CONFIG?=	pkg-config
 
-PREFIX?=	/usr
-SBINDIR?=	$(PREFIX)/sbin
-LIBEXECDIR?=	$(PREFIX)/libexec/coordd
-MANDIR?=	$(PREFIX)/share/man
-SYSCONFDIR?=	/etc
-LOCALSTATEDIR?=	/var/lib
-RUNSTATEDIR?=	/run
+include $(TOP)/mk/dirs.mk
 
 PKGS=		libevent libsodium sqlite3 libprotobuf-c yaml-0.1 jansson \
 		libbsd-overlay libseccomp
