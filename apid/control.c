@@ -212,6 +212,9 @@ control_command(struct ctl_conn *c, struct imsg *imsg)
 		return;
 	}
 	c->busy = 1;
+	/* An audit line: who asked for what (the words name no secret). */
+	log_info("control: uid %u pid %d: %s %s", (unsigned)c->uid,
+	    (int)c->pid, req->argv[0], req->n_argv > 1 ? req->argv[1] : "");
 	ctl_command(c, req->n_argv, req->argv);
 	pb_free(req);
 }

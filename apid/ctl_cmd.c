@@ -90,7 +90,7 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    { "user", 'u', 1 }, { "force", 0, 0 } },
 	    0, run_pak_list },
 	{ PAKS, "expire", "revoke exp e", {
-	    { "id", 'i', 1 }, { "user", 'u', 1 }, { "force", 0, 0 } },
+	    { "id", 'i', 1 }, { "force", 0, 0 } },
 	    0, run_pak_expire },
 	{ APIKEYS, "create", "c new", {
 	    { "expiration", 'e', 1 }, { "force", 0, 0 } },

@@ -46,9 +46,12 @@ static int	 utf8_valid(const char *);
 static void	 strlist_free(struct strlist *);
 static void	 strlist_add(struct strlist *, const char *);
 static int	 strlist_split(struct strlist *, const char *);
-static void	 nsplit_free(struct config *);
-static void	 records_free(struct config *);
-static void	 kv_free(struct config *);
+static void	 nsplit_free(struct config_nsplit *, size_t);
+static void	 nsplit_set(struct config *, struct config_nsplit *, size_t);
+static void	 records_free(struct config_record *, size_t);
+static void	 records_set(struct config *, struct config_record *, size_t);
+static void	 kv_free(struct config_kv *, size_t);
+static void	 kv_set(struct config *, struct config_kv *, size_t);
 static void	 key_clear(struct config *, const struct config_key *);
 static int	 key_set_text(struct config *, const struct config_key *,
 		    const char *, char *, size_t);
@@ -224,47 +227,69 @@ strlist_split(struct strlist *l, const char *s)
 	}
 }
 
+/*
+ * The structured keys are an array and a count.  *_free() frees an
+ * array, whole or half built; *_set() replaces the config's with one.
+ */
 static void
-nsplit_free(struct config *c)
+nsplit_free(struct config_nsplit *v, size_t n)
 {
 	size_t	i;
 
-	for (i = 0; i < c->dns_nameservers_split_n; i++) {
-		free(c->dns_nameservers_split[i].domain);
-		strlist_free(&c->dns_nameservers_split[i].servers);
+	for (i = 0; i < n; i++) {
+		free(v[i].domain);
+		strlist_free(&v[i].servers);
 	}
-	free(c->dns_nameservers_split);
-	c->dns_nameservers_split = NULL;
-	c->dns_nameservers_split_n = 0;
+	free(v);
 }
 
 static void
-records_free(struct config *c)
+nsplit_set(struct config *c, struct config_nsplit *v, size_t n)
 {
-	size_t	i;
-
-	for (i = 0; i < c->dns_extra_records_n; i++) {
-		free(c->dns_extra_records[i].name);
-		free(c->dns_extra_records[i].type);
-		free(c->dns_extra_records[i].value);
-	}
-	free(c->dns_extra_records);
-	c->dns_extra_records = NULL;
-	c->dns_extra_records_n = 0;
+	nsplit_free(c->dns_nameservers_split, c->dns_nameservers_split_n);
+	c->dns_nameservers_split = v;
+	c->dns_nameservers_split_n = n;
 }
 
 static void
-kv_free(struct config *c)
+records_free(struct config_record *v, size_t n)
 {
 	size_t	i;
 
-	for (i = 0; i < c->oidc_extra_params_n; i++) {
-		free(c->oidc_extra_params[i].key);
-		free(c->oidc_extra_params[i].value);
+	for (i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].type);
+		free(v[i].value);
 	}
-	free(c->oidc_extra_params);
-	c->oidc_extra_params = NULL;
-	c->oidc_extra_params_n = 0;
+	free(v);
+}
+
+static void
+records_set(struct config *c, struct config_record *v, size_t n)
+{
+	records_free(c->dns_extra_records, c->dns_extra_records_n);
+	c->dns_extra_records = v;
+	c->dns_extra_records_n = n;
+}
+
+static void
+kv_free(struct config_kv *v, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].key);
+		free(v[i].value);
+	}
+	free(v);
+}
+
+static void
+kv_set(struct config *c, struct config_kv *v, size_t n)
+{
+	kv_free(c->oidc_extra_params, c->oidc_extra_params_n);
+	c->oidc_extra_params = v;
+	c->oidc_extra_params_n = n;
 }
 
 static void
@@ -286,13 +311,13 @@ key_clear(struct config *c, const struct config_key *k)
 		strlist_free(f);
 		break;
 	case CT_NSPLIT:
-		nsplit_free(c);
+		nsplit_set(c, NULL, 0);
 		break;
 	case CT_RECORDS:
-		records_free(c);
+		records_set(c, NULL, 0);
 		break;
 	case CT_KV:
-		kv_free(c);
+		kv_set(c, NULL, 0);
 		break;
 	default:
 		break;
