@@ -70,8 +70,13 @@ static int	 node_is_null(const yaml_node_t *);
 static const char *type_word(enum config_type);
 static const char *scalar_text(struct cfparse *, yaml_node_t *,
 		    const char *, const char *, int *);
+static size_t	 node_size(const yaml_node_t *);
+static int	 pair_nodes(struct cfparse *, yaml_node_pair_t *,
+		    yaml_node_t **, yaml_node_t **);
 static int	 pair_is_dup(struct cfparse *, yaml_node_t *,
 		    yaml_node_pair_t *);
+static int	 structured_ok(struct cfparse *, yaml_node_t *, const char *,
+		    enum config_type, const char *);
 static int	 node_strlist(struct cfparse *, yaml_node_t *, const char *,
 		    struct strlist *);
 static void	 set_nsplit(struct cfparse *, const char *, yaml_node_t *);
@@ -711,6 +716,29 @@ scalar_text(struct cfparse *p, yaml_node_t *n, const char *key,
 	return ((const char *)n->data.scalar.value);
 }
 
+/* Entries in a mapping or a sequence. */
+static size_t
+node_size(const yaml_node_t *n)
+{
+	if (n->type == YAML_MAPPING_NODE)
+		return (n->data.mapping.pairs.top -
+		    n->data.mapping.pairs.start);
+	if (n->type == YAML_SEQUENCE_NODE)
+		return (n->data.sequence.items.top -
+		    n->data.sequence.items.start);
+	return (0);
+}
+
+/* The key and value nodes of a pair; -1 if the document lacks one. */
+static int
+pair_nodes(struct cfparse *p, yaml_node_pair_t *pair, yaml_node_t **kn,
+    yaml_node_t **vn)
+{
+	*kn = yaml_document_get_node(&p->doc, pair->key);
+	*vn = yaml_document_get_node(&p->doc, pair->value);
+	return (*kn == NULL || *vn == NULL ? -1 : 0);
+}
+
 /* Keys are case-insensitive, as in viper; a repeated one is an error. */
 static int
 pair_is_dup(struct cfparse *p, yaml_node_t *map, yaml_node_pair_t *pair)
@@ -756,8 +784,7 @@ node_strlist(struct cfparse *p, yaml_node_t *n, const char *key,
 		    "strings");
 		return (-1);
 	}
-	if (n->data.sequence.items.top - n->data.sequence.items.start >
-	    CONFIG_MAX_LIST) {
+	if (node_size(n) > CONFIG_MAX_LIST) {
 		config_error(&p->cl, node_line(n), key, "more than %d items",
 		    CONFIG_MAX_LIST);
 		return (-1);
@@ -779,40 +806,52 @@ node_strlist(struct cfparse *p, yaml_node_t *n, const char *key,
 	return (0);
 }
 
+/*
+ * The value of a structured key: a list (dns.extra_records) or a
+ * mapping (the others) of at most CONFIG_MAX_LIST entries, which what
+ * names in the message.  Reported if not.
+ */
+static int
+structured_ok(struct cfparse *p, yaml_node_t *n, const char *key,
+    enum config_type t, const char *what)
+{
+	yaml_node_type_t	want;
+
+	want = t == CT_RECORDS ? YAML_SEQUENCE_NODE : YAML_MAPPING_NODE;
+	if (n->type != want) {
+		config_error(&p->cl, node_line(n), key, "expected %s",
+		    type_word(t));
+		return (0);
+	}
+	if (node_size(n) > CONFIG_MAX_LIST) {
+		config_error(&p->cl, node_line(n), key, "more than %d %s",
+		    CONFIG_MAX_LIST, what);
+		return (0);
+	}
+	return (1);
+}
+
 /* dns.nameservers.split: domain -> list of nameservers. */
 static void
 set_nsplit(struct cfparse *p, const char *key, yaml_node_t *n)
 {
-	struct config		*c = p->c;
 	struct config_nsplit	*v;
 	yaml_node_pair_t	*pair;
 	yaml_node_t		*kn, *vn;
 	const char		*dom;
-	size_t			 cnt = 0, i;
+	size_t			 cnt = 0;
 	int			 isnull;
 
 	if (node_is_null(n)) {
-		nsplit_free(c);
+		nsplit_set(p->c, NULL, 0);
 		return;
 	}
-	if (n->type != YAML_MAPPING_NODE) {
-		config_error(&p->cl, node_line(n), key, "expected %s",
-		    type_word(CT_NSPLIT));
+	if (!structured_ok(p, n, key, CT_NSPLIT, "domains"))
 		return;
-	}
-	if (n->data.mapping.pairs.top - n->data.mapping.pairs.start >
-	    CONFIG_MAX_LIST) {
-		config_error(&p->cl, node_line(n), key, "more than %d "
-		    "domains", CONFIG_MAX_LIST);
-		return;
-	}
-	v = cf_calloc(n->data.mapping.pairs.top - n->data.mapping.pairs.start,
-	    sizeof(*v));
+	v = cf_calloc(node_size(n), sizeof(*v));
 	for (pair = n->data.mapping.pairs.start;
 	    pair < n->data.mapping.pairs.top; pair++) {
-		kn = yaml_document_get_node(&p->doc, pair->key);
-		vn = yaml_document_get_node(&p->doc, pair->value);
-		if (kn == NULL || vn == NULL)
+		if (pair_nodes(p, pair, &kn, &vn) == -1)
 			continue;
 		if ((dom = scalar_text(p, kn, key, "a domain", &isnull)) ==
 		    NULL)
@@ -827,16 +866,10 @@ set_nsplit(struct cfparse *p, const char *key, yaml_node_t *n)
 			goto fail;
 		v[cnt++].domain = cf_strdup(dom);
 	}
-	nsplit_free(c);
-	c->dns_nameservers_split = v;
-	c->dns_nameservers_split_n = cnt;
+	nsplit_set(p->c, v, cnt);
 	return;
  fail:
-	for (i = 0; i < cnt; i++) {
-		free(v[i].domain);
-		strlist_free(&v[i].servers);
-	}
-	free(v);
+	nsplit_free(v, cnt);
 }
 
 /* One {name, type, value} mapping of dns.extra_records. */
@@ -857,9 +890,7 @@ set_record(struct cfparse *p, const char *key, yaml_node_t *n,
 	}
 	for (pair = n->data.mapping.pairs.start;
 	    pair < n->data.mapping.pairs.top; pair++) {
-		kn = yaml_document_get_node(&p->doc, pair->key);
-		vn = yaml_document_get_node(&p->doc, pair->value);
-		if (kn == NULL || vn == NULL)
+		if (pair_nodes(p, pair, &kn, &vn) == -1)
 			continue;
 		if ((f = scalar_text(p, kn, key, "a field name", &isnull)) ==
 		    NULL)
@@ -898,29 +929,18 @@ set_record(struct cfparse *p, const char *key, yaml_node_t *n,
 static void
 set_records(struct cfparse *p, const char *key, yaml_node_t *n)
 {
-	struct config		*c = p->c;
 	struct config_record	*v;
 	yaml_node_item_t	*it;
 	yaml_node_t		*in;
-	size_t			 cnt = 0, i;
+	size_t			 cnt = 0;
 
 	if (node_is_null(n)) {
-		records_free(c);
+		records_set(p->c, NULL, 0);
 		return;
 	}
-	if (n->type != YAML_SEQUENCE_NODE) {
-		config_error(&p->cl, node_line(n), key, "expected %s",
-		    type_word(CT_RECORDS));
+	if (!structured_ok(p, n, key, CT_RECORDS, "records"))
 		return;
-	}
-	if (n->data.sequence.items.top - n->data.sequence.items.start >
-	    CONFIG_MAX_LIST) {
-		config_error(&p->cl, node_line(n), key, "more than %d records",
-		    CONFIG_MAX_LIST);
-		return;
-	}
-	v = cf_calloc(n->data.sequence.items.top - n->data.sequence.items.start,
-	    sizeof(*v));
+	v = cf_calloc(node_size(n), sizeof(*v));
 	for (it = n->data.sequence.items.start;
 	    it < n->data.sequence.items.top; it++) {
 		if ((in = yaml_document_get_node(&p->doc, *it)) == NULL)
@@ -929,53 +949,33 @@ set_records(struct cfparse *p, const char *key, yaml_node_t *n)
 		if (set_record(p, key, in, &v[cnt++]) == -1)
 			goto fail;
 	}
-	records_free(c);
-	c->dns_extra_records = v;
-	c->dns_extra_records_n = cnt;
+	records_set(p->c, v, cnt);
 	return;
  fail:
-	for (i = 0; i < cnt; i++) {
-		free(v[i].name);
-		free(v[i].type);
-		free(v[i].value);
-	}
-	free(v);
+	records_free(v, cnt);
 }
 
 /* oidc.extra_params: string -> string. */
 static void
 set_kv(struct cfparse *p, const char *key, yaml_node_t *n)
 {
-	struct config		*c = p->c;
 	struct config_kv	*v;
 	yaml_node_pair_t	*pair;
 	yaml_node_t		*kn, *vn;
 	const char		*ks, *vs;
-	size_t			 cnt = 0, i;
+	size_t			 cnt = 0;
 	int			 isnull;
 
 	if (node_is_null(n)) {
-		kv_free(c);
+		kv_set(p->c, NULL, 0);
 		return;
 	}
-	if (n->type != YAML_MAPPING_NODE) {
-		config_error(&p->cl, node_line(n), key, "expected %s",
-		    type_word(CT_KV));
+	if (!structured_ok(p, n, key, CT_KV, "entries"))
 		return;
-	}
-	if (n->data.mapping.pairs.top - n->data.mapping.pairs.start >
-	    CONFIG_MAX_LIST) {
-		config_error(&p->cl, node_line(n), key, "more than %d entries",
-		    CONFIG_MAX_LIST);
-		return;
-	}
-	v = cf_calloc(n->data.mapping.pairs.top - n->data.mapping.pairs.start,
-	    sizeof(*v));
+	v = cf_calloc(node_size(n), sizeof(*v));
 	for (pair = n->data.mapping.pairs.start;
 	    pair < n->data.mapping.pairs.top; pair++) {
-		kn = yaml_document_get_node(&p->doc, pair->key);
-		vn = yaml_document_get_node(&p->doc, pair->value);
-		if (kn == NULL || vn == NULL)
+		if (pair_nodes(p, pair, &kn, &vn) == -1)
 			continue;
 		if ((ks = scalar_text(p, kn, key, "a string", &isnull)) ==
 		    NULL)
@@ -991,16 +991,10 @@ set_kv(struct cfparse *p, const char *key, yaml_node_t *n)
 		v[cnt].key = cf_strdup(ks);
 		v[cnt++].value = cf_strdup(vs);
 	}
-	kv_free(c);
-	c->oidc_extra_params = v;
-	c->oidc_extra_params_n = cnt;
+	kv_set(p->c, v, cnt);
 	return;
  fail:
-	for (i = 0; i < cnt; i++) {
-		free(v[i].key);
-		free(v[i].value);
-	}
-	free(v);
+	kv_free(v, cnt);
 }
 
 /* The value of one known key. */
@@ -1134,8 +1128,7 @@ walk_pair(struct cfparse *p, const char *path, yaml_node_t *kn,
 
 	/* Descend into dns_config to name each key; report it if empty. */
 	section = removed_is_section(path);
-	if (!(section && vn->type == YAML_MAPPING_NODE &&
-	    vn->data.mapping.pairs.top > vn->data.mapping.pairs.start) &&
+	if (!(section && vn->type == YAML_MAPPING_NODE && node_size(vn) > 0) &&
 	    (r = removed_find(path)) != NULL) {
 		removed_hit(p, r, path, node_line(kn));
 		return;
@@ -1176,17 +1169,14 @@ walk_map(struct cfparse *p, yaml_node_t *map, const char *prefix,
 	size_t			 i;
 	int			 isnull;
 
-	if (map->data.mapping.pairs.top - map->data.mapping.pairs.start >
-	    CONFIG_MAX_LIST) {
+	if (node_size(map) > CONFIG_MAX_LIST) {
 		config_error(&p->cl, node_line(map), *prefix ? prefix : NULL,
 		    "more than %d keys", CONFIG_MAX_LIST);
 		return;
 	}
 	for (pair = map->data.mapping.pairs.start;
 	    pair < map->data.mapping.pairs.top; pair++) {
-		kn = yaml_document_get_node(&p->doc, pair->key);
-		vn = yaml_document_get_node(&p->doc, pair->value);
-		if (kn == NULL || vn == NULL)
+		if (pair_nodes(p, pair, &kn, &vn) == -1)
 			continue;
 		if ((key = scalar_text(p, kn, *prefix ? prefix : NULL,
 		    "a string as key", &isnull)) == NULL)

@@ -1,9 +1,10 @@
 #!/bin/sh
 # make run: start the suite in the foreground from run/, with a config
-# written on first use (127.0.0.1, state and socket in run/).
+# written on first use (127.0.0.1, state and socket in run/, or in
+# $COORDD_RUNDIR when set).
 BUILDDIR=${1:-build}
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-RUN="$TOP/run"
+RUN=${COORDD_RUNDIR:-$TOP/run}
 mkdir -p "$RUN"
 if [ ! -f "$RUN/config.yaml" ]; then
 	cat > "$RUN/config.yaml" <<EOC
