@@ -42,7 +42,8 @@ run: deps build
 	sh mk/run.sh $(BUILDDIR)
 
 # The binaries have LIBEXECDIR and SYSCONFDIR compiled in, so build and
-# install with the same directories:
+# install with the same directories (make clean first when build/ was
+# built with others: a changed PREFIX alone rebuilds nothing):
 #	make PREFIX=/usr/local && make install PREFIX=/usr/local
 # mk/install.sh refuses binaries built for other directories.
 install: build

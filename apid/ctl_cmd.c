@@ -408,6 +408,11 @@ parse_expiration(struct ctl_conn *c, const char *s, long long dflt,
 		fail(c, "invalid --expiration \"%s\" (use e.g. 1h, 90d)", s);
 		return (-1);
 	}
+	/* 0 means never; a duration that rounds to 0 is a mistake. */
+	if (s != NULL && secs == 0 && strcmp(s, "0") != 0) {
+		fail(c, "--expiration \"%s\" is shorter than a second", s);
+		return (-1);
+	}
 	*out = secs == 0 ? 0 : (int64_t)time(NULL) + secs;
 	return (0);
 }

@@ -77,6 +77,9 @@ static int	 pair_is_dup(struct cfparse *, yaml_node_t *,
 		    yaml_node_pair_t *);
 static int	 structured_ok(struct cfparse *, yaml_node_t *, const char *,
 		    enum config_type, const char *);
+static const char *entry_key(struct cfparse *, yaml_node_t *,
+		    yaml_node_pair_t *, yaml_node_t *, const char *,
+		    const char *, const char *);
 static int	 node_strlist(struct cfparse *, yaml_node_t *, const char *,
 		    struct strlist *);
 static void	 set_nsplit(struct cfparse *, const char *, yaml_node_t *);
@@ -831,6 +834,28 @@ structured_ok(struct cfparse *p, yaml_node_t *n, const char *key,
 	return (1);
 }
 
+/*
+ * The key of one entry of a structured mapping: a string that is
+ * neither empty nor repeated, or NULL as reported.  expect and what
+ * name it in the messages ("a domain", "domain").
+ */
+static const char *
+entry_key(struct cfparse *p, yaml_node_t *map, yaml_node_pair_t *pair,
+    yaml_node_t *kn, const char *key, const char *expect, const char *what)
+{
+	const char	*s;
+	int		 isnull;
+
+	if ((s = scalar_text(p, kn, key, expect, &isnull)) == NULL)
+		return (NULL);
+	if (*s == '\0' || pair_is_dup(p, map, pair)) {
+		config_error(&p->cl, node_line(kn), key, "%s %s \"%s\"",
+		    *s == '\0' ? "empty" : "repeated", what, s);
+		return (NULL);
+	}
+	return (s);
+}
+
 /* dns.nameservers.split: domain -> list of nameservers. */
 static void
 set_nsplit(struct cfparse *p, const char *key, yaml_node_t *n)
@@ -840,7 +865,6 @@ set_nsplit(struct cfparse *p, const char *key, yaml_node_t *n)
 	yaml_node_t		*kn, *vn;
 	const char		*dom;
 	size_t			 cnt = 0;
-	int			 isnull;
 
 	if (node_is_null(n)) {
 		nsplit_set(p->c, NULL, 0);
@@ -853,16 +877,9 @@ set_nsplit(struct cfparse *p, const char *key, yaml_node_t *n)
 	    pair < n->data.mapping.pairs.top; pair++) {
 		if (pair_nodes(p, pair, &kn, &vn) == -1)
 			continue;
-		if ((dom = scalar_text(p, kn, key, "a domain", &isnull)) ==
-		    NULL)
-			goto fail;
-		if (*dom == '\0' || pair_is_dup(p, n, pair)) {
-			config_error(&p->cl, node_line(kn), key, "%s domain "
-			    "\"%s\"", *dom == '\0' ? "empty" : "repeated",
-			    dom);
-			goto fail;
-		}
-		if (node_strlist(p, vn, key, &v[cnt].servers) == -1)
+		if ((dom = entry_key(p, n, pair, kn, key, "a domain",
+		    "domain")) == NULL ||
+		    node_strlist(p, vn, key, &v[cnt].servers) == -1)
 			goto fail;
 		v[cnt++].domain = cf_strdup(dom);
 	}
@@ -977,15 +994,9 @@ set_kv(struct cfparse *p, const char *key, yaml_node_t *n)
 	    pair < n->data.mapping.pairs.top; pair++) {
 		if (pair_nodes(p, pair, &kn, &vn) == -1)
 			continue;
-		if ((ks = scalar_text(p, kn, key, "a string", &isnull)) ==
-		    NULL)
-			goto fail;
-		if (*ks == '\0' || pair_is_dup(p, n, pair)) {
-			config_error(&p->cl, node_line(kn), key, "%s key "
-			    "\"%s\"", *ks == '\0' ? "empty" : "repeated", ks);
-			goto fail;
-		}
-		if ((vs = scalar_text(p, vn, key, "a string", &isnull)) ==
+		if ((ks = entry_key(p, n, pair, kn, key, "a string",
+		    "key")) == NULL ||
+		    (vs = scalar_text(p, vn, key, "a string", &isnull)) ==
 		    NULL)
 			goto fail;
 		v[cnt].key = cf_strdup(ks);
@@ -1042,17 +1053,14 @@ set_node(struct cfparse *p, int idx, yaml_node_t *kn, yaml_node_t *vn)
 static const struct config_removed *
 removed_find(const char *path)
 {
-	size_t	i, len;
+	size_t	i;
 
 	for (i = 0; i < config_nremoved; i++)
 		if (strcmp(config_removed[i].cr_path, path) == 0)
 			return (&config_removed[i]);
-	for (i = 0; i < config_nremoved; i++) {
-		len = strlen(config_removed[i].cr_path);
-		if (strncmp(config_removed[i].cr_path, path, len) == 0 &&
-		    path[len] == '.')
+	for (i = 0; i < config_nremoved; i++)
+		if (config_path_below(path, config_removed[i].cr_path))
 			return (&config_removed[i]);
-	}
 	return (NULL);
 }
 
@@ -1060,12 +1068,10 @@ removed_find(const char *path)
 static int
 removed_is_section(const char *path)
 {
-	size_t	i, len;
+	size_t	i;
 
-	len = strlen(path);
 	for (i = 0; i < config_nremoved; i++)
-		if (strncmp(config_removed[i].cr_path, path, len) == 0 &&
-		    config_removed[i].cr_path[len] == '.')
+		if (config_path_below(config_removed[i].cr_path, path))
 			return (1);
 	return (0);
 }

@@ -248,6 +248,7 @@ extern const size_t			config_nremoved;
 const struct config_key	*config_key_find(const char *);
 int		 config_key_index(const char *);
 int		 config_is_section(const char *);
+int		 config_path_below(const char *, const char *);
 void		 config_envname(const char *, char *, size_t);
 void		 config_error(struct config_load *, int, const char *,
 		    const char *, ...)

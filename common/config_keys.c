@@ -233,14 +233,22 @@ config_key_find(const char *path)
 int
 config_is_section(const char *path)
 {
-	size_t	i, len;
+	size_t	i;
 
-	len = strlen(path);
 	for (i = 0; i < config_nkeys; i++)
-		if (strncmp(config_keys[i].ck_path, path, len) == 0 &&
-		    config_keys[i].ck_path[len] == '.')
+		if (config_path_below(config_keys[i].ck_path, path))
 			return (1);
 	return (0);
+}
+
+/* Is path a key inside section, as "derp.server.enabled" is in "derp"? */
+int
+config_path_below(const char *path, const char *section)
+{
+	size_t	len;
+
+	len = strlen(section);
+	return (strncmp(path, section, len) == 0 && path[len] == '.');
 }
 
 /* viper's AutomaticEnv name: HEADSCALE_ and the key, dots as '_'. */

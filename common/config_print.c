@@ -21,6 +21,8 @@ static int	 utf8_decode(const unsigned char *, unsigned int *);
 static int	 yaml_printable(unsigned int);
 static void	 print_string(FILE *, const char *);
 static void	 print_duration(FILE *, long long, int);
+static int	 print_open(FILE *, size_t, const char *);
+static void	 print_field(FILE *, int, const char *, const char *);
 static void	 print_strlist(FILE *, const struct strlist *, int);
 static void	 print_nsplit(FILE *, const struct config *, int);
 static void	 print_records(FILE *, const struct config *, int);
@@ -132,16 +134,39 @@ print_duration(FILE *fp, long long v, int ms)
 	fputc('"', fp);
 }
 
+/*
+ * After "name:", an empty collection ends the line in flow style
+ * ("[]", "{}"); any other goes on the lines below.  Returns whether
+ * there are entries to print.
+ */
+static int
+print_open(FILE *fp, size_t n, const char *empty)
+{
+	if (n == 0) {
+		fprintf(fp, " %s\n", empty);
+		return (0);
+	}
+	fputc('\n', fp);
+	return (1);
+}
+
+/* A line of one string field: name: "s". */
+static void
+print_field(FILE *fp, int level, const char *name, const char *s)
+{
+	print_indent(fp, level);
+	fprintf(fp, "%s: ", name);
+	print_string(fp, s);
+	fputc('\n', fp);
+}
+
 static void
 print_strlist(FILE *fp, const struct strlist *l, int level)
 {
 	size_t	i;
 
-	if (l->n == 0) {
-		fputs(" []\n", fp);
+	if (!print_open(fp, l->n, "[]"))
 		return;
-	}
-	fputc('\n', fp);
 	for (i = 0; i < l->n; i++) {
 		print_indent(fp, level + 1);
 		fputs("- ", fp);
@@ -155,11 +180,8 @@ print_nsplit(FILE *fp, const struct config *c, int level)
 {
 	size_t	i;
 
-	if (c->dns_nameservers_split_n == 0) {
-		fputs(" {}\n", fp);
+	if (!print_open(fp, c->dns_nameservers_split_n, "{}"))
 		return;
-	}
-	fputc('\n', fp);
 	for (i = 0; i < c->dns_nameservers_split_n; i++) {
 		print_indent(fp, level + 1);
 		print_string(fp, c->dns_nameservers_split[i].domain);
@@ -175,25 +197,13 @@ print_records(FILE *fp, const struct config *c, int level)
 	const struct config_record	*r;
 	size_t				 i;
 
-	if (c->dns_extra_records_n == 0) {
-		fputs(" []\n", fp);
+	if (!print_open(fp, c->dns_extra_records_n, "[]"))
 		return;
-	}
-	fputc('\n', fp);
 	for (i = 0; i < c->dns_extra_records_n; i++) {
 		r = &c->dns_extra_records[i];
-		print_indent(fp, level + 1);
-		fputs("- name: ", fp);
-		print_string(fp, r->name);
-		fputc('\n', fp);
-		print_indent(fp, level + 2);
-		fputs("type: ", fp);
-		print_string(fp, r->type);
-		fputc('\n', fp);
-		print_indent(fp, level + 2);
-		fputs("value: ", fp);
-		print_string(fp, r->value);
-		fputc('\n', fp);
+		print_field(fp, level + 1, "- name", r->name);
+		print_field(fp, level + 2, "type", r->type);
+		print_field(fp, level + 2, "value", r->value);
 	}
 }
 
@@ -202,11 +212,8 @@ print_kv(FILE *fp, const struct config *c, int level)
 {
 	size_t	i;
 
-	if (c->oidc_extra_params_n == 0) {
-		fputs(" {}\n", fp);
+	if (!print_open(fp, c->oidc_extra_params_n, "{}"))
 		return;
-	}
-	fputc('\n', fp);
 	for (i = 0; i < c->oidc_extra_params_n; i++) {
 		print_indent(fp, level + 1);
 		print_string(fp, c->oidc_extra_params[i].key);

@@ -2,6 +2,7 @@
 # LIBEXECDIR, SYSCONFDIR, LOCALSTATEDIR and RUNSTATEDIR into the
 # binaries) and by "make install" (mk/install.sh).  Give the same values
 # to both: make PREFIX=/usr/local && make install PREFIX=/usr/local.
+# Objects are not rebuilt when only these change: make clean first.
 
 PREFIX?=	/usr
 SBINDIR?=	$(PREFIX)/sbin

@@ -23,8 +23,10 @@
 #
 #	make PREFIX=/usr/local && make install PREFIX=/usr/local
 #
-# Binaries built for other directories are refused: nothing is installed.
-# An existing config.yaml is never overwritten.
+# after make clean if build/ was made for other directories (a changed
+# PREFIX alone rebuilds nothing).  Binaries built for other directories
+# are refused, and nothing is installed.  An existing config.yaml is
+# never overwritten, and none is installed beside a headscale one.
 set -e
 
 BUILDDIR=${1:?usage: install.sh BUILDDIR}
@@ -52,6 +54,10 @@ die() { echo "install: $*" >&2; exit 1; }
 for p in coordd coordctl stored apid authd; do
 	[ -x "$BIN/$p" ] || die "$BIN/$p is missing; run make first"
 done
+for f in coordd.8 coordctl.8 coordd.conf.5 coordd.service coordd.sysusers \
+    coordd.tmpfiles config.yaml; do
+	[ -f "$TOP/etc/$f" ] || die "$TOP/etc/$f is missing"
+done
 
 # The directories compiled in are NUL-terminated strings in the binary.
 compiled() { LC_ALL=C grep -aqzxF -- "$2" "$1"; }
@@ -63,8 +69,8 @@ compiled "$BIN/coordd" "$SYSCONFDIR/coordd/config.yaml" ||
     die "$BIN/coordd was not built for SYSCONFDIR=$SYSCONFDIR; build and" \
 	"install with the same SYSCONFDIR"
 
-inst() {	# inst mode source target
-	echo "install -m $1 $2 $DESTDIR$3"
+inst() {	# inst mode source target [shown-source]
+	echo "install -m $1 ${4:-$2} $DESTDIR$3"
 	install -D -m "$1" "$2" "$DESTDIR$3"
 }
 
@@ -82,7 +88,7 @@ inst 0644 "$TOP/etc/coordd.conf.5" "$MANDIR/man5/coordd.conf.5"
 unit=$(mktemp)
 trap 'rm -f "$unit"' EXIT
 sed "s|/usr/sbin/coordd|$SBINDIR/coordd|g" "$TOP/etc/coordd.service" >"$unit"
-inst 0644 "$unit" "$SYSTEMDUNITDIR/coordd.service"
+inst 0644 "$unit" "$SYSTEMDUNITDIR/coordd.service" "$TOP/etc/coordd.service"
 inst 0644 "$TOP/etc/coordd.sysusers" "$SYSUSERSDIR/coordd.conf"
 inst 0644 "$TOP/etc/coordd.tmpfiles" "$TMPFILESDIR/coordd.conf"
 

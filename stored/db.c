@@ -505,6 +505,83 @@ db_step_done(struct db *db, sqlite3_stmt *st, const char *what, char *err,
 	return (db_sqlerr(db, rc, what, err, errlen));
 }
 
+/*
+ * Step a query for one row: DB_OK with the row in st, DB_NOTFOUND with
+ * the text notfound, or the error of SQLite while doing what.
+ */
+enum db_status
+db_step_row(struct db *db, sqlite3_stmt *st, const char *notfound,
+    const char *what, char *err, size_t errlen)
+{
+	int	rc;
+
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		return (DB_OK);
+	if (rc == SQLITE_DONE) {
+		db_seterr(err, errlen, "%s", notfound);
+		return (DB_NOTFOUND);
+	}
+	return (db_sqlerr(db, rc, what, err, errlen));
+}
+
+/*
+ * Run a write on the row whose id is ?1.  A ?2, in the statements that
+ * have one (the expiries), is the time of the change: now.
+ */
+enum db_status
+db_write_id(struct db *db, const char *sql, uint64_t id, const char *what,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt	*st;
+	enum db_status	 ret;
+
+	if ((st = db_stmt(db, sql, err, errlen)) == NULL)
+		return (DB_ERROR);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	if (sqlite3_bind_parameter_count(st) >= 2)
+		db_bind_time(st, 2, db_now());
+	ret = db_step_done(db, st, what, err, errlen);
+	db_stmt_done(st);
+	return (ret);
+}
+
+/*
+ * A listing's own statement (see db_stmt()), for the caller to
+ * sqlite3_finalize(); NULL with the error of SQLite while doing what.
+ */
+sqlite3_stmt *
+db_list_stmt(struct db *db, const char *sql, const char *what, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((rc = sqlite3_prepare_v2(db->db_sql, sql, -1, &st, NULL)) !=
+	    SQLITE_OK) {
+		db_sqlerr(db, rc, what, err, errlen);
+		return (NULL);
+	}
+	return (st);
+}
+
+/*
+ * How a listing ended, from the last result of sqlite3_step(): a row
+ * left unread means the callback stopped it.  Called before the
+ * statement is finalized, while the error of SQLite is that of the step.
+ */
+enum db_status
+db_list_end(struct db *db, int rc, const char *what, char *err,
+    size_t errlen)
+{
+	if (rc == SQLITE_DONE)
+		return (DB_OK);
+	if (rc == SQLITE_ROW) {
+		db_seterr(err, errlen, "listing stopped by caller");
+		return (DB_ERROR);
+	}
+	return (db_sqlerr(db, rc, what, err, errlen));
+}
+
 enum db_status
 db_exec(struct db *db, const char *sql, char *err, size_t errlen)
 {

@@ -268,6 +268,14 @@ sqlite3_stmt	*db_stmt(struct db *, const char *, char *, size_t);
 void		 db_stmt_done(sqlite3_stmt *);
 enum db_status	 db_step_done(struct db *, sqlite3_stmt *, const char *,
 		    char *, size_t);
+enum db_status	 db_step_row(struct db *, sqlite3_stmt *, const char *,
+		    const char *, char *, size_t);
+enum db_status	 db_write_id(struct db *, const char *, uint64_t,
+		    const char *, char *, size_t);
+sqlite3_stmt	*db_list_stmt(struct db *, const char *, const char *,
+		    char *, size_t);
+enum db_status	 db_list_end(struct db *, int, const char *, char *,
+		    size_t);
 enum db_status	 db_exec(struct db *, const char *, char *, size_t);
 enum db_status	 db_op_begin(struct db *, char *, size_t);
 enum db_status	 db_op_end(struct db *, enum db_status, uint64_t *, char *,

@@ -38,9 +38,21 @@
 #define APIKEY_COLS	"id, prefix, expiration, created_at, last_seen"
 #define APIKEY_NCOLS	5
 
+/* A key being created: the parts of head<prefix>-<secret>, and the hash. */
+struct db_newkey {
+	char	nk_prefix[DB_KEY_PREFIX_LEN + 1];
+	char	nk_secret[DB_KEY_SECRET_LEN + 1];
+	char	nk_hash[HASH_BUFSZ];
+};
+
 static int		db_b64url_valid(const char *, size_t);
 static void		db_random_b64url(char *, size_t);
 static int		db_secret_hash(const char *, char *);
+static enum db_status	db_newkey_make(struct db_newkey *, char *, size_t);
+static void		db_newkey_bind(sqlite3_stmt *,
+			    const struct db_newkey *);
+static void		db_newkey_give(struct db_newkey *, enum db_status,
+			    const char *, char *, size_t);
 static void		db_column_hash(sqlite3_stmt *, int, char *);
 static enum db_status	db_secret_verify(const char *, const char *,
 			    const char *, char *, size_t);
@@ -104,6 +116,45 @@ db_secret_hash(const char *secret, char *out)
 {
 	return (crypto_pwhash_argon2id_str(out, secret, strlen(secret),
 	    DB_KDF_OPSLIMIT, DB_KDF_MEMLIMIT));
+}
+
+/*
+ * A random prefix and secret, and the hash of the secret.  Hashing is
+ * the slow part: it is done before the write lock is taken.
+ */
+static enum db_status
+db_newkey_make(struct db_newkey *nk, char *err, size_t errlen)
+{
+	db_random_b64url(nk->nk_prefix, DB_KEY_PREFIX_LEN);
+	db_random_b64url(nk->nk_secret, DB_KEY_SECRET_LEN);
+	if (db_secret_hash(nk->nk_secret, nk->nk_hash) != 0) {
+		db_seterr(err, errlen, "cannot hash the key (out of memory)");
+		return (DB_ERROR);
+	}
+	return (DB_OK);
+}
+
+/* Both inserts take the prefix as ?1 and the hash as ?2. */
+static void
+db_newkey_bind(sqlite3_stmt *st, const struct db_newkey *nk)
+{
+	db_bind_text(st, 1, nk->nk_prefix);
+	sqlite3_bind_blob(st, 2, nk->nk_hash, strlen(nk->nk_hash),
+	    SQLITE_TRANSIENT);
+}
+
+/*
+ * The full key goes to the caller only if the row is in (status ret);
+ * either way nothing of it stays behind.
+ */
+static void
+db_newkey_give(struct db_newkey *nk, enum db_status ret, const char *head,
+    char *key, size_t keylen)
+{
+	if (ret == DB_OK)
+		(void)snprintf(key, keylen, "%s%s-%s", head, nk->nk_prefix,
+		    nk->nk_secret);
+	explicit_bzero(nk, sizeof(*nk));
 }
 
 /* The hash column as a string; "" if absent or too long to be ours. */
@@ -340,9 +391,8 @@ db_preauthkey_create(struct db *db, const struct db_preauthkey_new *req,
 	    " hash, user_id, reusable, ephemeral, used, tags, created_at,"
 	    " expiration, description)"
 	    " VALUES ('', ?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8, ?9)";
+	struct db_newkey nk;
 	sqlite3_stmt	*st;
-	char		 prefix[DB_KEY_PREFIX_LEN + 1];
-	char		 secret[DB_KEY_SECRET_LEN + 1], hash[HASH_BUFSZ];
 	char		*tags;
 	enum db_status	 ret;
 	uint64_t	 id;
@@ -365,17 +415,8 @@ db_preauthkey_create(struct db *db, const struct db_preauthkey_new *req,
 	if ((tags = db_tags_encode(req->tags, req->ntags, err, errlen)) ==
 	    NULL)
 		return (DB_INVALID);
-
-	/* Hash before taking the write lock: it is the slow part. */
-	db_random_b64url(prefix, DB_KEY_PREFIX_LEN);
-	db_random_b64url(secret, DB_KEY_SECRET_LEN);
-	if (db_secret_hash(secret, hash) != 0) {
-		db_seterr(err, errlen, "cannot hash the key (out of memory)");
-		ret = DB_ERROR;
-		goto out;
-	}
-
-	if ((ret = db_op_begin(db, err, errlen)) != DB_OK)
+	if ((ret = db_newkey_make(&nk, err, errlen)) != DB_OK ||
+	    (ret = db_op_begin(db, err, errlen)) != DB_OK)
 		goto out;
 	if (req->user_id != 0) {
 		struct db_user	u;
@@ -388,8 +429,7 @@ db_preauthkey_create(struct db *db, const struct db_preauthkey_new *req,
 		ret = DB_ERROR;
 		goto done;
 	}
-	db_bind_text(st, 1, prefix);
-	sqlite3_bind_blob(st, 2, hash, strlen(hash), SQLITE_TRANSIENT);
+	db_newkey_bind(st, &nk);
 	db_bind_id(st, 3, req->user_id);
 	sqlite3_bind_int(st, 4, req->reusable != 0);
 	sqlite3_bind_int(st, 5, req->ephemeral != 0);
@@ -407,11 +447,7 @@ db_preauthkey_create(struct db *db, const struct db_preauthkey_new *req,
  done:
 	ret = db_op_end(db, ret, seq, err, errlen);
  out:
-	if (ret == DB_OK)
-		(void)snprintf(key, keylen, "%s%s-%s", DB_PAK_HEAD, prefix,
-		    secret);
-	explicit_bzero(secret, sizeof(secret));
-	explicit_bzero(hash, sizeof(hash));
+	db_newkey_give(&nk, ret, DB_PAK_HEAD, key, keylen);
 	free(tags);
 	return (ret);
 }
@@ -423,23 +459,18 @@ db_preauthkey_get(struct db *db, uint64_t id, struct db_preauthkey *k,
 	static const char sql[] = "SELECT " PAK_COLS PAK_FROM
 	    " WHERE k.id = ?1";
 	sqlite3_stmt	*st;
-	enum db_status	 ret = DB_OK;
-	int		 rc;
+	enum db_status	 ret;
 
 	if ((st = db_stmt(db, sql, err, errlen)) == NULL)
 		return (DB_ERROR);
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (db_pak_row(st, k) == -1) {
-			db_seterr(err, errlen, "pre-auth key %llu has "
-			    "unreadable tags", (unsigned long long)id);
-			ret = DB_ERROR;
-		}
-	} else if (rc == SQLITE_DONE) {
-		db_seterr(err, errlen, "auth-key not found");
-		ret = DB_NOTFOUND;
-	} else
-		ret = db_sqlerr(db, rc, "reading pre-auth key", err, errlen);
+	if ((ret = db_step_row(db, st, "auth-key not found",
+	    "reading pre-auth key", err, errlen)) == DB_OK &&
+	    db_pak_row(st, k) == -1) {
+		db_seterr(err, errlen, "pre-auth key %llu has unreadable tags",
+		    (unsigned long long)id);
+		ret = DB_ERROR;
+	}
 	db_stmt_done(st);
 	return (ret);
 }
@@ -461,11 +492,10 @@ db_preauthkey_list(struct db *db,
 		db_seterr(err, errlen, "out of memory");
 		return (DB_ERROR);
 	}
-	if ((rc = sqlite3_prepare_v2(db->db_sql, sql, -1, &st, NULL)) !=
-	    SQLITE_OK) {
+	if ((st = db_list_stmt(db, sql, "listing pre-auth keys", err,
+	    errlen)) == NULL) {
 		free(k);
-		return (db_sqlerr(db, rc, "listing pre-auth keys", err,
-		    errlen));
+		return (DB_ERROR);
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (db_pak_row(st, k) == -1) {
@@ -474,14 +504,12 @@ db_preauthkey_list(struct db *db,
 			ret = DB_ERROR;
 			break;
 		}
-		if (cb(k, arg) != 0) {
-			db_seterr(err, errlen, "listing stopped by caller");
-			ret = DB_ERROR;
+		if (cb(k, arg) != 0)
 			break;
-		}
 	}
-	if (ret == DB_OK && rc != SQLITE_DONE)
-		ret = db_sqlerr(db, rc, "listing pre-auth keys", err, errlen);
+	if (ret == DB_OK)
+		ret = db_list_end(db, rc, "listing pre-auth keys", err,
+		    errlen);
 	sqlite3_finalize(st);
 	explicit_bzero(k, sizeof(*k));	/* legacy keys show in full */
 	free(k);
@@ -504,8 +532,8 @@ db_preauthkey_find(struct db *db, const char *key, struct db_preauthkey *k,
 	sqlite3_stmt	*st;
 	const char	*secret = NULL;
 	char		 prefix[DB_KEY_PREFIX_LEN + 1], hash[HASH_BUFSZ] = "";
-	enum db_status	 ret = DB_OK;
-	int		 rc, legacy;
+	enum db_status	 ret;
+	int		 legacy;
 
 	legacy = strncmp(key, DB_PAK_HEAD, strlen(DB_PAK_HEAD)) != 0;
 	if (*key == '\0' || strlen(key) > DB_KEY_INPUT_MAX ||
@@ -518,17 +546,14 @@ db_preauthkey_find(struct db *db, const char *key, struct db_preauthkey *k,
 	    NULL)
 		return (DB_ERROR);
 	db_bind_text(st, 1, legacy ? key : prefix);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	if ((ret = db_step_row(db, st, "auth-key not found",
+	    "reading pre-auth key", err, errlen)) == DB_OK) {
 		if (db_pak_row(st, k) == -1) {
 			db_seterr(err, errlen, "auth-key has unreadable tags");
 			ret = DB_ERROR;
 		} else if (!legacy)
 			db_column_hash(st, PAK_NCOLS, hash);
-	} else if (rc == SQLITE_DONE) {
-		db_seterr(err, errlen, "auth-key not found");
-		ret = DB_NOTFOUND;
-	} else
-		ret = db_sqlerr(db, rc, "reading pre-auth key", err, errlen);
+	}
 	/* Let go of the row before the slow part. */
 	db_stmt_done(st);
 	if (ret == DB_OK && !legacy)
@@ -573,19 +598,12 @@ db_preauthkey_use(struct db *db, uint64_t id, uint64_t *seq, char *err,
 	static const char sql[] = "UPDATE pre_auth_keys SET used = 1"
 	    " WHERE id = ?1 AND NOT used AND NOT reusable";
 	struct db_preauthkey	*k = NULL;
-	sqlite3_stmt		*st;
 	enum db_status		 ret;
 
 	if (db_op_begin(db, err, errlen) != DB_OK)
 		return (DB_ERROR);
-	if ((st = db_stmt(db, sql, err, errlen)) == NULL) {
-		ret = DB_ERROR;
-		goto done;
-	}
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
-	ret = db_step_done(db, st, "using pre-auth key", err, errlen);
-	db_stmt_done(st);
-	if (ret != DB_OK)
+	if ((ret = db_write_id(db, sql, id, "using pre-auth key", err,
+	    errlen)) != DB_OK)
 		goto done;
 	if (sqlite3_changes(db->db_sql) == 1) {
 		ret = db_bump_seq(db, err, errlen);
@@ -614,39 +632,23 @@ db_pak_update(struct db *db, const char *sql, uint64_t id, int delete,
 {
 	static const char unlink_sql[] =
 	    "UPDATE nodes SET auth_key_id = NULL WHERE auth_key_id = ?1";
-	sqlite3_stmt	*st;
 	enum db_status	 ret = DB_OK;
 
 	if (db_op_begin(db, err, errlen) != DB_OK)
 		return (DB_ERROR);
 	/* A deleted key is first forgotten by the nodes it registered. */
-	if (delete) {
-		if ((st = db_stmt(db, unlink_sql, err, errlen)) == NULL) {
-			ret = DB_ERROR;
-			goto done;
-		}
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
-		ret = db_step_done(db, st, "unlinking nodes", err, errlen);
-		db_stmt_done(st);
-		if (ret != DB_OK)
-			goto done;
-	}
-	if ((st = db_stmt(db, sql, err, errlen)) == NULL) {
-		ret = DB_ERROR;
-		goto done;
-	}
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
-	if (!delete)
-		db_bind_time(st, 2, db_now());
-	ret = db_step_done(db, st, "updating pre-auth key", err, errlen);
-	db_stmt_done(st);
+	if (delete)
+		ret = db_write_id(db, unlink_sql, id, "unlinking nodes", err,
+		    errlen);
+	if (ret == DB_OK)
+		ret = db_write_id(db, sql, id, "updating pre-auth key", err,
+		    errlen);
 	if (ret == DB_OK && sqlite3_changes(db->db_sql) == 0) {
 		db_seterr(err, errlen, "auth-key not found");
 		ret = DB_NOTFOUND;
 	}
 	if (ret == DB_OK)
 		ret = db_bump_seq(db, err, errlen);
- done:
 	return (db_op_end(db, ret, seq, err, errlen));
 }
 
@@ -729,9 +731,8 @@ db_apikey_create(struct db *db, time_t expiration, struct db_apikey *out,
 {
 	static const char sql[] = "INSERT INTO api_keys (prefix, hash,"
 	    " created_at, expiration) VALUES (?1, ?2, ?3, ?4)";
+	struct db_newkey nk;
 	sqlite3_stmt	*st;
-	char		 prefix[DB_KEY_PREFIX_LEN + 1];
-	char		 secret[DB_KEY_SECRET_LEN + 1], hash[HASH_BUFSZ];
 	enum db_status	 ret;
 	uint64_t	 id;
 
@@ -740,21 +741,14 @@ db_apikey_create(struct db *db, time_t expiration, struct db_apikey *out,
 		    "key buffer too small" : "invalid expiration");
 		return (DB_INVALID);
 	}
-	db_random_b64url(prefix, DB_KEY_PREFIX_LEN);
-	db_random_b64url(secret, DB_KEY_SECRET_LEN);
-	if (db_secret_hash(secret, hash) != 0) {
-		db_seterr(err, errlen, "cannot hash the key (out of memory)");
-		ret = DB_ERROR;
-		goto out;
-	}
-	if ((ret = db_op_begin(db, err, errlen)) != DB_OK)
+	if ((ret = db_newkey_make(&nk, err, errlen)) != DB_OK ||
+	    (ret = db_op_begin(db, err, errlen)) != DB_OK)
 		goto out;
 	if ((st = db_stmt(db, sql, err, errlen)) == NULL) {
 		ret = DB_ERROR;
 		goto done;
 	}
-	db_bind_text(st, 1, prefix);
-	sqlite3_bind_blob(st, 2, hash, strlen(hash), SQLITE_TRANSIENT);
+	db_newkey_bind(st, &nk);
 	db_bind_time(st, 3, db_now());
 	db_bind_time(st, 4, expiration);
 	ret = db_step_done(db, st, "creating API key", err, errlen);
@@ -767,11 +761,7 @@ db_apikey_create(struct db *db, time_t expiration, struct db_apikey *out,
  done:
 	ret = db_op_end(db, ret, seq, err, errlen);
  out:
-	if (ret == DB_OK)
-		(void)snprintf(key, keylen, "%s%s-%s", DB_APIKEY_HEAD, prefix,
-		    secret);
-	explicit_bzero(secret, sizeof(secret));
-	explicit_bzero(hash, sizeof(hash));
+	db_newkey_give(&nk, ret, DB_APIKEY_HEAD, key, keylen);
 	return (ret);
 }
 
@@ -786,8 +776,7 @@ db_apikey_get(struct db *db, uint64_t id, const char *prefix,
 	    " FROM api_keys WHERE prefix = ?1";
 	sqlite3_stmt	*st;
 	char		 p[DB_KEY_PREFIX_LEN + 1];
-	enum db_status	 ret = DB_OK;
-	int		 rc;
+	enum db_status	 ret;
 
 	if (id == 0 && (prefix == NULL ||
 	    db_apikey_prefix(prefix, p, sizeof(p)) == -1)) {
@@ -801,13 +790,9 @@ db_apikey_get(struct db *db, uint64_t id, const char *prefix,
 		sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
 	else
 		db_bind_text(st, 1, p);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	if ((ret = db_step_row(db, st, "API key not found", "reading API key",
+	    err, errlen)) == DB_OK)
 		db_apikey_row(st, k);
-	else if (rc == SQLITE_DONE) {
-		db_seterr(err, errlen, "API key not found");
-		ret = DB_NOTFOUND;
-	} else
-		ret = db_sqlerr(db, rc, "reading API key", err, errlen);
 	db_stmt_done(st);
 	return (ret);
 }
@@ -820,22 +805,18 @@ db_apikey_list(struct db *db, int (*cb)(const struct db_apikey *, void *),
 	    " FROM api_keys ORDER BY id";
 	sqlite3_stmt		*st;
 	struct db_apikey	 k;
-	enum db_status		 ret = DB_OK;
+	enum db_status		 ret;
 	int			 rc;
 
-	if ((rc = sqlite3_prepare_v2(db->db_sql, sql, -1, &st, NULL)) !=
-	    SQLITE_OK)
-		return (db_sqlerr(db, rc, "listing API keys", err, errlen));
+	if ((st = db_list_stmt(db, sql, "listing API keys", err, errlen)) ==
+	    NULL)
+		return (DB_ERROR);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		db_apikey_row(st, &k);
-		if (cb(&k, arg) != 0) {
-			db_seterr(err, errlen, "listing stopped by caller");
-			ret = DB_ERROR;
+		if (cb(&k, arg) != 0)
 			break;
-		}
 	}
-	if (ret == DB_OK && rc != SQLITE_DONE)
-		ret = db_sqlerr(db, rc, "listing API keys", err, errlen);
+	ret = db_list_end(db, rc, "listing API keys", err, errlen);
 	sqlite3_finalize(st);
 	return (ret);
 }
@@ -846,25 +827,15 @@ db_apikey_update(struct db *db, const char *sql, uint64_t id,
     const char *prefix, uint64_t *seq, char *err, size_t errlen)
 {
 	struct db_apikey	 k;
-	sqlite3_stmt		*st;
 	enum db_status		 ret;
 
 	if (db_op_begin(db, err, errlen) != DB_OK)
 		return (DB_ERROR);
-	if ((ret = db_apikey_get(db, id, prefix, &k, err, errlen)) != DB_OK)
-		goto done;
-	if ((st = db_stmt(db, sql, err, errlen)) == NULL) {
-		ret = DB_ERROR;
-		goto done;
-	}
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)k.id);
-	if (sqlite3_bind_parameter_count(st) >= 2)
-		db_bind_time(st, 2, db_now());
-	ret = db_step_done(db, st, "updating API key", err, errlen);
-	db_stmt_done(st);
+	if ((ret = db_apikey_get(db, id, prefix, &k, err, errlen)) == DB_OK)
+		ret = db_write_id(db, sql, k.id, "updating API key", err,
+		    errlen);
 	if (ret == DB_OK)
 		ret = db_bump_seq(db, err, errlen);
- done:
 	return (db_op_end(db, ret, seq, err, errlen));
 }
 
@@ -940,8 +911,8 @@ db_apikey_check(struct db *db, const char *key, struct db_apikey *k,
 	sqlite3_stmt	*st;
 	const char	*secret = NULL, *dot;
 	char		 prefix[DB_KEY_PREFIX_LEN + 1], hash[HASH_BUFSZ] = "";
-	enum db_status	 ret = DB_OK;
-	int		 rc, bad;
+	enum db_status	 ret;
+	int		 bad;
 
 	if (*key == '\0' || strlen(key) > DB_KEY_INPUT_MAX)
 		bad = 1;
@@ -964,14 +935,11 @@ db_apikey_check(struct db *db, const char *key, struct db_apikey *k,
 	if ((st = db_stmt(db, sql, err, errlen)) == NULL)
 		return (DB_ERROR);
 	db_bind_text(st, 1, prefix);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	if ((ret = db_step_row(db, st, "API key not found", "reading API key",
+	    err, errlen)) == DB_OK) {
 		db_apikey_row(st, k);
 		db_column_hash(st, APIKEY_NCOLS, hash);
-	} else if (rc == SQLITE_DONE) {
-		db_seterr(err, errlen, "API key not found");
-		ret = DB_NOTFOUND;
-	} else
-		ret = db_sqlerr(db, rc, "reading API key", err, errlen);
+	}
 	db_stmt_done(st);
 	if (ret == DB_OK)
 		ret = db_secret_verify(hash, secret, "API key", err, errlen);

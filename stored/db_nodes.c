@@ -63,22 +63,18 @@ db_node_list(struct db *db, int (*cb)(const struct db_node *, void *),
 	    " WHERE deleted_at IS NULL ORDER BY id";
 	sqlite3_stmt	*st;
 	struct db_node	 n;
-	enum db_status	 ret = DB_OK;
+	enum db_status	 ret;
 	int		 rc;
 
-	if ((rc = sqlite3_prepare_v2(db->db_sql, sql, -1, &st, NULL)) !=
-	    SQLITE_OK)
-		return (db_sqlerr(db, rc, "listing nodes", err, errlen));
+	if ((st = db_list_stmt(db, sql, "listing nodes", err, errlen)) ==
+	    NULL)
+		return (DB_ERROR);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		db_node_row(st, &n);
-		if (cb(&n, arg) != 0) {
-			db_seterr(err, errlen, "listing stopped by caller");
-			ret = DB_ERROR;
+		if (cb(&n, arg) != 0)
 			break;
-		}
 	}
-	if (ret == DB_OK && rc != SQLITE_DONE)
-		ret = db_sqlerr(db, rc, "listing nodes", err, errlen);
+	ret = db_list_end(db, rc, "listing nodes", err, errlen);
 	sqlite3_finalize(st);
 	return (ret);
 }

@@ -19,8 +19,6 @@ static int		db_utf8_seq(const unsigned char *);
 static void		db_user_row(sqlite3_stmt *, struct db_user *);
 static int		db_user_fields_valid(const struct db_user *, char *,
 			    size_t);
-static enum db_status	db_user_exists(struct db *, uint64_t, char *,
-			    char *, size_t);
 
 /* Length of the well-formed UTF-8 sequence at s, 0 if there is none. */
 static int
@@ -191,19 +189,14 @@ db_user_get(struct db *db, uint64_t id, struct db_user *u, char *err,
 	static const char sql[] = "SELECT " USER_COLS
 	    " FROM users WHERE id = ?1 AND deleted_at IS NULL";
 	sqlite3_stmt	*st;
-	enum db_status	 ret = DB_OK;
-	int		 rc;
+	enum db_status	 ret;
 
 	if ((st = db_stmt(db, sql, err, errlen)) == NULL)
 		return (DB_ERROR);
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	if ((ret = db_step_row(db, st, "user not found", "reading user", err,
+	    errlen)) == DB_OK)
 		db_user_row(st, u);
-	else if (rc == SQLITE_DONE) {
-		db_seterr(err, errlen, "user not found");
-		ret = DB_NOTFOUND;
-	} else
-		ret = db_sqlerr(db, rc, "reading user", err, errlen);
 	db_stmt_done(st);
 	return (ret);
 }
@@ -250,17 +243,17 @@ db_user_list(struct db *db, const struct db_user_filter *f,
 	    " ORDER BY id";
 	sqlite3_stmt	*st;
 	struct db_user	*u;
-	enum db_status	 ret = DB_OK;
+	enum db_status	 ret;
 	int		 rc;
 
 	if ((u = malloc(sizeof(*u))) == NULL) {
 		db_seterr(err, errlen, "out of memory");
 		return (DB_ERROR);
 	}
-	if ((rc = sqlite3_prepare_v2(db->db_sql, sql, -1, &st, NULL)) !=
-	    SQLITE_OK) {
+	if ((st = db_list_stmt(db, sql, "listing users", err, errlen)) ==
+	    NULL) {
 		free(u);
-		return (db_sqlerr(db, rc, "listing users", err, errlen));
+		return (DB_ERROR);
 	}
 	if (f != NULL) {
 		sqlite3_bind_int64(st, 1, (sqlite3_int64)f->id);
@@ -272,45 +265,12 @@ db_user_list(struct db *db, const struct db_user_filter *f,
 		sqlite3_bind_int64(st, 1, 0);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		db_user_row(st, u);
-		if (cb(u, arg) != 0) {
-			db_seterr(err, errlen, "listing stopped by caller");
-			ret = DB_ERROR;
+		if (cb(u, arg) != 0)
 			break;
-		}
 	}
-	if (ret == DB_OK && rc != SQLITE_DONE)
-		ret = db_sqlerr(db, rc, "listing users", err, errlen);
+	ret = db_list_end(db, rc, "listing users", err, errlen);
 	sqlite3_finalize(st);
 	free(u);
-	return (ret);
-}
-
-/*
- * Inside a write: DB_OK if user id exists, with its provider copied
- * into provider (DB_PROVIDER_MAX + 1 bytes) when not NULL.
- */
-static enum db_status
-db_user_exists(struct db *db, uint64_t id, char *provider, char *err,
-    size_t errlen)
-{
-	static const char sql[] = "SELECT provider FROM users"
-	    " WHERE id = ?1 AND deleted_at IS NULL";
-	sqlite3_stmt	*st;
-	enum db_status	 ret = DB_OK;
-	int		 rc;
-
-	if ((st = db_stmt(db, sql, err, errlen)) == NULL)
-		return (DB_ERROR);
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (provider != NULL)
-			db_column_str(st, 0, provider, DB_PROVIDER_MAX + 1);
-	} else if (rc == SQLITE_DONE) {
-		db_seterr(err, errlen, "user not found");
-		ret = DB_NOTFOUND;
-	} else
-		ret = db_sqlerr(db, rc, "reading user", err, errlen);
-	db_stmt_done(st);
 	return (ret);
 }
 
@@ -322,16 +282,16 @@ db_user_rename(struct db *db, uint64_t id, const char *name,
 	static const char sql[] = "UPDATE users SET name = ?2,"
 	    " updated_at = ?3 WHERE id = ?1";
 	sqlite3_stmt	*st;
-	char		 provider[DB_PROVIDER_MAX + 1];
+	struct db_user	 u;
 	enum db_status	 ret;
 
 	if (db_user_name_valid(name, err, errlen) == -1)
 		return (DB_INVALID);
 	if (db_op_begin(db, err, errlen) != DB_OK)
 		return (DB_ERROR);
-	if ((ret = db_user_exists(db, id, provider, err, errlen)) != DB_OK)
+	if ((ret = db_user_get(db, id, &u, err, errlen)) != DB_OK)
 		goto done;
-	if (strcmp(provider, "oidc") == 0) {
+	if (strcmp(u.provider, "oidc") == 0) {
 		db_seterr(err, errlen, "cannot edit OIDC user");
 		ret = DB_INVALID;
 		goto done;
@@ -370,14 +330,14 @@ db_user_delete(struct db *db, uint64_t id, uint64_t *seq, char *err,
 	    "DELETE FROM pre_auth_keys WHERE user_id = ?1";
 	static const char user_sql[] = "DELETE FROM users WHERE id = ?1";
 	const char	*steps[] = { unlink_sql, keys_sql, user_sql };
-	sqlite3_stmt	*st;
+	struct db_user	 u;
 	enum db_status	 ret;
 	uint64_t	 nodes;
 	size_t		 i;
 
 	if (db_op_begin(db, err, errlen) != DB_OK)
 		return (DB_ERROR);
-	if ((ret = db_user_exists(db, id, NULL, err, errlen)) != DB_OK)
+	if ((ret = db_user_get(db, id, &u, err, errlen)) != DB_OK)
 		goto done;
 	if ((ret = db_node_count_for_user(db, id, &nodes, err, errlen)) !=
 	    DB_OK)
@@ -387,15 +347,9 @@ db_user_delete(struct db *db, uint64_t id, uint64_t *seq, char *err,
 		ret = DB_INVALID;
 		goto done;
 	}
-	for (i = 0; i < nitems(steps) && ret == DB_OK; i++) {
-		if ((st = db_stmt(db, steps[i], err, errlen)) == NULL) {
-			ret = DB_ERROR;
-			break;
-		}
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
-		ret = db_step_done(db, st, "deleting user", err, errlen);
-		db_stmt_done(st);
-	}
+	for (i = 0; i < nitems(steps) && ret == DB_OK; i++)
+		ret = db_write_id(db, steps[i], id, "deleting user", err,
+		    errlen);
 	if (ret == DB_OK)
 		ret = db_bump_seq(db, err, errlen);
  done:

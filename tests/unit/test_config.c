@@ -285,22 +285,79 @@ load_env(const char *yaml, char *err, size_t errlen)
 	    errlen));
 }
 
+/*
+ * Load with stderr captured.  If warn is not NULL, the warnings of a
+ * config that loads go to *warn for the caller to free.
+ */
+static struct config *
+load_quiet(const char *yaml, char *err, size_t errlen, char **warn)
+{
+	struct config	*c;
+	char		*log;
+
+	capture_start();
+	c = load(yaml, err, errlen);
+	log = capture_end();
+	if (warn != NULL && c != NULL)
+		*warn = log;
+	else
+		free(log);
+	return (c);
+}
+
 /* Load quietly, expecting failure; err holds the messages. */
 static int
 load_fails(const char *yaml, char *err, size_t errlen)
 {
 	struct config	*c;
-	char		*warn;
 
-	capture_start();
-	c = load(yaml, err, errlen);
-	warn = capture_end();
-	free(warn);
-	if (c != NULL) {
-		config_free(c);
-		return (0);
+	if ((c = load_quiet(yaml, err, errlen, NULL)) == NULL)
+		return (1);
+	config_free(c);
+	return (0);
+}
+
+/* The same with one HEADSCALE_* variable set, for that load only. */
+static int
+env_load_fails(const char *name, const char *value, char *err,
+    size_t errlen)
+{
+	struct config	*c;
+
+	setenv(name, value, 1);
+	c = load_env(MIN_YAML, err, errlen);
+	clean_env();
+	if (c == NULL)
+		return (1);
+	config_free(c);
+	return (0);
+}
+
+/* A file that must not load, and what the messages must contain. */
+struct error_case {
+	const char	*yaml;
+	const char	*want;		/* NULL: the file loads */
+};
+
+static void
+check_error_cases(const struct error_case *cases, size_t n)
+{
+	struct config	*c;
+	char		 err[1024];
+	size_t		 i;
+
+	for (i = 0; i < n; i++) {
+		if (cases[i].want == NULL) {
+			c = load_quiet(cases[i].yaml, err, sizeof(err), NULL);
+			if (c == NULL)
+				FAIL("case %zu: %s", i, err);
+			config_free(c);
+		} else if (!load_fails(cases[i].yaml, err, sizeof(err)))
+			FAIL("case %zu loaded", i);
+		else if (strstr(err, cases[i].want) == NULL)
+			FAIL("case %zu: \"%s\" lacks \"%s\"", i, err,
+			    cases[i].want);
 	}
-	return (1);
 }
 
 TEST(full_file_every_key)
@@ -652,42 +709,27 @@ TEST(env_overrides)
 
 TEST(env_bad_values_name_the_variable)
 {
-	struct config	*c;
-	char		 err[1024];
+	char	err[1024];
 
 	clean_env();
-	setenv("HEADSCALE_DERP_SERVER_ENABLED", "maybe", 1);
-	c = load_env(MIN_YAML, err, sizeof(err));
-	clean_env();
-	ASSERT(c == NULL);
+	ASSERT(env_load_fails("HEADSCALE_DERP_SERVER_ENABLED", "maybe", err,
+	    sizeof(err)));
 	ASSERT_STR_CONTAINS(err, "environment HEADSCALE_DERP_SERVER_ENABLED: "
 	    "derp.server.enabled: expected a boolean");
-
-	setenv("HEADSCALE_CLI_TIMEOUT", "5", 1);
-	c = load_env(MIN_YAML, err, sizeof(err));
-	clean_env();
-	ASSERT(c == NULL);
+	ASSERT(env_load_fails("HEADSCALE_CLI_TIMEOUT", "5", err, sizeof(err)));
 	ASSERT_STR_CONTAINS(err, "HEADSCALE_CLI_TIMEOUT: cli.timeout: "
 	    "expected a duration");
 
 	/* Validation of a value from the environment names it too. */
-	setenv("HEADSCALE_LOG_LEVEL", "verbose", 1);
-	c = load_env(MIN_YAML, err, sizeof(err));
-	clean_env();
-	ASSERT(c == NULL);
+	ASSERT(env_load_fails("HEADSCALE_LOG_LEVEL", "verbose", err,
+	    sizeof(err)));
 	ASSERT_STR_CONTAINS(err, "environment HEADSCALE_LOG_LEVEL: log.level:");
-
-	setenv("HEADSCALE_OIDC_EXPIRY", "1d", 1);
-	c = load_env(MIN_YAML, err, sizeof(err));
-	clean_env();
-	ASSERT(c == NULL);
+	ASSERT(env_load_fails("HEADSCALE_OIDC_EXPIRY", "1d", err,
+	    sizeof(err)));
 	ASSERT_STR_CONTAINS(err, "HEADSCALE_OIDC_EXPIRY: oidc.expiry: this "
 	    "key was removed, use node.expiry instead");
-
-	setenv("HEADSCALE_ACME_EMAIL", "\xff\xfe", 1);
-	c = load_env(MIN_YAML, err, sizeof(err));
-	clean_env();
-	ASSERT(c == NULL);
+	ASSERT(env_load_fails("HEADSCALE_ACME_EMAIL", "\xff\xfe", err,
+	    sizeof(err)));
 	ASSERT_STR_CONTAINS(err, "not valid UTF-8");
 }
 
@@ -708,10 +750,7 @@ TEST(client_secret_path_expands_the_environment)
 	config_free(c);
 }
 
-static const struct {
-	const char	*yaml;
-	const char	*want;
-} removed_cases[] = {
+static const struct error_case removed_cases[] = {
 	{ MIN_YAML "acl_policy_path: /etc/acl.hujson\n",
 	    "t.yaml:8: acl_policy_path: this key was removed, use policy.path "
 	    "instead" },
@@ -751,16 +790,7 @@ static const struct {
 
 TEST(removed_keys_are_errors)
 {
-	char	err[1024];
-	size_t	i;
-
-	for (i = 0; i < nitems(removed_cases); i++) {
-		if (!load_fails(removed_cases[i].yaml, err, sizeof(err)))
-			FAIL("case %zu loaded", i);
-		if (strstr(err, removed_cases[i].want) == NULL)
-			FAIL("case %zu: \"%s\" lacks \"%s\"", i, err,
-			    removed_cases[i].want);
-	}
+	check_error_cases(removed_cases, nitems(removed_cases));
 }
 
 /* A renamed key next to its new name only warns, as in headscale. */
@@ -769,14 +799,9 @@ TEST(renamed_key_with_new_key_warns)
 	struct config	*c;
 	char		 err[1024], *warn;
 
-	capture_start();
-	c = load(MIN_YAML "acl_policy_path: /a.hujson\npolicy:\n"
-	    "  path: /b.hujson\n", err, sizeof(err));
-	warn = capture_end();
-	if (c == NULL) {
-		free(warn);
+	if ((c = load_quiet(MIN_YAML "acl_policy_path: /a.hujson\npolicy:\n"
+	    "  path: /b.hujson\n", err, sizeof(err), &warn)) == NULL)
 		FAIL("load: %s", err);
-	}
 	ASSERT_STR_EQ(c->policy_path, "/b.hujson");
 	config_free(c);
 	ASSERT_STR_CONTAINS(warn, "t.yaml:8: acl_policy_path: this key was "
@@ -789,14 +814,9 @@ TEST(deprecated_ephemeral_timeout)
 	struct config	*c;
 	char		 err[1024], *warn;
 
-	capture_start();
-	c = load(MIN_YAML "ephemeral_node_inactivity_timeout: 10m\n", err,
-	    sizeof(err));
-	warn = capture_end();
-	if (c == NULL) {
-		free(warn);
+	if ((c = load_quiet(MIN_YAML "ephemeral_node_inactivity_timeout: "
+	    "10m\n", err, sizeof(err), &warn)) == NULL)
 		FAIL("load: %s", err);
-	}
 	ASSERT_INT_EQ(c->node_ephemeral_inactivity_timeout, 600);
 	config_free(c);
 	ASSERT_STR_CONTAINS(warn, "t.yaml:8: ephemeral_node_inactivity_timeout:"
@@ -804,10 +824,9 @@ TEST(deprecated_ephemeral_timeout)
 	free(warn);
 
 	/* The new key wins when both are there. */
-	capture_start();
-	c = load(MIN_YAML "ephemeral_node_inactivity_timeout: 10m\nnode:\n"
-	    "  ephemeral:\n    inactivity_timeout: 5m\n", err, sizeof(err));
-	free(capture_end());
+	c = load_quiet(MIN_YAML "ephemeral_node_inactivity_timeout: 10m\n"
+	    "node:\n  ephemeral:\n    inactivity_timeout: 5m\n", err,
+	    sizeof(err), NULL);
 	if (c == NULL)
 		FAIL("load: %s", err);
 	ASSERT_INT_EQ(c->node_ephemeral_inactivity_timeout, 300);
@@ -819,14 +838,10 @@ TEST(unknown_keys_warn)
 	struct config	*c;
 	char		 err[1024], *warn;
 
-	capture_start();
-	c = load(MIN_YAML "foo: bar\nderp:\n  bogus:\n    deeper: 1\n"
-	    "dns_extra:\n  - 1\n", err, sizeof(err));
-	warn = capture_end();
-	if (c == NULL) {
-		free(warn);
+	if ((c = load_quiet(MIN_YAML "foo: bar\nderp:\n  bogus:\n"
+	    "    deeper: 1\ndns_extra:\n  - 1\n", err, sizeof(err),
+	    &warn)) == NULL)
 		FAIL("load: %s", err);
-	}
 	config_free(c);
 	ASSERT_STR_CONTAINS(warn, "t.yaml:8: unknown key foo");
 	ASSERT_STR_CONTAINS(warn, "t.yaml:10: unknown key derp.bogus");
@@ -835,10 +850,7 @@ TEST(unknown_keys_warn)
 	free(warn);
 }
 
-static const struct {
-	const char	*yaml;
-	const char	*want;
-} type_cases[] = {
+static const struct error_case type_cases[] = {
 	{ MIN_YAML "derp:\n  server:\n    enabled: maybe\n",
 	    "t.yaml:10: derp.server.enabled: expected a boolean (true or "
 	    "false), got \"maybe\"" },
@@ -900,16 +912,7 @@ static const struct {
 
 TEST(type_errors_have_lines)
 {
-	char	err[1024];
-	size_t	i;
-
-	for (i = 0; i < nitems(type_cases); i++) {
-		if (!load_fails(type_cases[i].yaml, err, sizeof(err)))
-			FAIL("case %zu loaded", i);
-		if (strstr(err, type_cases[i].want) == NULL)
-			FAIL("case %zu: \"%s\" lacks \"%s\"", i, err,
-			    type_cases[i].want);
-	}
+	check_error_cases(type_cases, nitems(type_cases));
 }
 
 TEST(several_errors_are_all_reported)
@@ -923,10 +926,7 @@ TEST(several_errors_are_all_reported)
 	ASSERT_STR_CONTAINS(err, "\nt.yaml:12: cli.timeout:");
 }
 
-static const struct {
-	const char	*yaml;
-	const char	*want;
-} validation_cases[] = {
+static const struct error_case validation_cases[] = {
 	{ "server_url: ftp://hs.example.org\nprefixes: {v4: 100.64.0.0/10}\n"
 	    "dns: {base_domain: a.example, nameservers: {global: [1.1.1.1]}}\n",
 	    "t.yaml:1: server_url: must start with http:// or https://" },
@@ -1032,26 +1032,7 @@ static const struct {
 
 TEST(validation_errors)
 {
-	struct config	*c;
-	char		 err[1024];
-	size_t		 i;
-
-	for (i = 0; i < nitems(validation_cases); i++) {
-		if (validation_cases[i].want == NULL) {
-			capture_start();
-			c = load(validation_cases[i].yaml, err, sizeof(err));
-			free(capture_end());
-			if (c == NULL)
-				FAIL("case %zu: %s", i, err);
-			config_free(c);
-			continue;
-		}
-		if (!load_fails(validation_cases[i].yaml, err, sizeof(err)))
-			FAIL("case %zu loaded", i);
-		if (strstr(err, validation_cases[i].want) == NULL)
-			FAIL("case %zu: \"%s\" lacks \"%s\"", i, err,
-			    validation_cases[i].want);
-	}
+	check_error_cases(validation_cases, nitems(validation_cases));
 }
 
 TEST(validation_accepts_edge_values)
@@ -1168,9 +1149,7 @@ TEST(bounds)
 
 	/* Sixteen levels are fine, seventeen are not. */
 	y = repeat(MIN_YAML "deep: ", "[", 15, "]]]]]]]]]]]]]]]\n");
-	capture_start();
-	c = load(y, err, sizeof(err));
-	free(capture_end());
+	c = load_quiet(y, err, sizeof(err), NULL);
 	s = c == NULL ? err : NULL;
 	config_free(c);
 	free(y);
@@ -1187,9 +1166,7 @@ TEST(bounds)
 
 	/* Strings up to 4096 bytes. */
 	y = repeat(MIN_YAML "acme_email: ", "a", CONFIG_MAX_STRING, "\n");
-	capture_start();
-	c = load(y, err, sizeof(err));
-	free(capture_end());
+	c = load_quiet(y, err, sizeof(err), NULL);
 	free(y);
 	ASSERT(c != NULL);
 	config_free(c);
@@ -1213,9 +1190,7 @@ TEST(bounds)
 	free(y);
 	y = repeat(MIN_YAML "oidc:\n  allowed_users:\n", "    - a@b\n",
 	    CONFIG_MAX_LIST, "");
-	capture_start();
-	c = load(y, err, sizeof(err));
-	free(capture_end());
+	c = load_quiet(y, err, sizeof(err), NULL);
 	free(y);
 	ASSERT(c != NULL);
 	i = c->oidc_allowed_users.n;

@@ -28,6 +28,7 @@ static int		 raw_exec(const char *, const char *);
 static long long	 raw_int(const char *, const char *);
 static int		 raw_text(const char *, const char *, char *, size_t);
 static int		 raw_hash(const char *, char *);
+static void		 refused_untouched(const char *, const char *);
 static struct db	*open_db(const char *);
 static void		 user_fill(struct db_user *, const char *);
 static enum db_status	 mkuser(struct db *, const char *, uint64_t *);
@@ -141,6 +142,22 @@ raw_hash(const char *secret, char *out)
 		return (-1);
 	return (crypto_pwhash_argon2id_str(out, secret, strlen(secret),
 	    DB_KDF_OPSLIMIT, DB_KDF_MEMLIMIT));
+}
+
+/*
+ * db_open() refuses path with a message that has want, and leaves the
+ * file as it was, to the byte.
+ */
+static void
+refused_untouched(const char *path, const char *want)
+{
+	unsigned char	before[DIGEST_LEN], after[DIGEST_LEN];
+
+	ASSERT(digest(path, before) == 0);
+	ASSERT(db_open(path, 1, 1000, errbuf, sizeof(errbuf)) == NULL);
+	ASSERT_STR_CONTAINS(errbuf, want);
+	ASSERT(digest(path, after) == 0);
+	ASSERT(memcmp(before, after, DIGEST_LEN) == 0);
 }
 
 static struct db *
@@ -456,7 +473,7 @@ TEST(refuse_newer_version)
 TEST(refuse_random_bytes)
 {
 	const char	*path;
-	unsigned char	 junk[65536], before[DIGEST_LEN], after[DIGEST_LEN];
+	unsigned char	 junk[65536];
 	FILE		*f;
 
 	path = tpath("random.db");
@@ -465,34 +482,24 @@ TEST(refuse_random_bytes)
 	ASSERT((f = fopen(path, "wb")) != NULL);
 	ASSERT(fwrite(junk, 1, sizeof(junk), f) == sizeof(junk));
 	fclose(f);
-	ASSERT(digest(path, before) == 0);
-	ASSERT(db_open(path, 1, 1000, errbuf, sizeof(errbuf)) == NULL);
-	ASSERT_STR_CONTAINS(errbuf, "not a SQLite database");
-	ASSERT(digest(path, after) == 0);
-	ASSERT(memcmp(before, after, DIGEST_LEN) == 0);
+	refused_untouched(path, "not a SQLite database");
 }
 
 TEST(refuse_text_file)
 {
 	const char	*path;
-	unsigned char	 before[DIGEST_LEN], after[DIGEST_LEN];
 	FILE		*f;
 
 	path = tpath("text.db");
 	ASSERT((f = fopen(path, "w")) != NULL);
 	fputs("server_url: https://example.com\n", f);
 	fclose(f);
-	ASSERT(digest(path, before) == 0);
-	ASSERT(db_open(path, 1, 1000, errbuf, sizeof(errbuf)) == NULL);
-	ASSERT_STR_CONTAINS(errbuf, "not a SQLite database");
-	ASSERT(digest(path, after) == 0);
-	ASSERT(memcmp(before, after, DIGEST_LEN) == 0);
+	refused_untouched(path, "not a SQLite database");
 }
 
 TEST(refuse_truncated_db)
 {
 	const char	*path, *cut;
-	unsigned char	 before[DIGEST_LEN], after[DIGEST_LEN];
 	char		 name[32], *buf;
 	struct db	*db;
 	FILE		*f;
@@ -524,26 +531,16 @@ TEST(refuse_truncated_db)
 	ASSERT(fwrite(buf, 1, len / 2, f) == (size_t)(len / 2));
 	fclose(f);
 	free(buf);
-
-	ASSERT(digest(cut, before) == 0);
-	ASSERT(db_open(cut, 1, 1000, errbuf, sizeof(errbuf)) == NULL);
-	ASSERT_STR_CONTAINS(errbuf, "corrupt");
-	ASSERT(digest(cut, after) == 0);
-	ASSERT(memcmp(before, after, DIGEST_LEN) == 0);
+	refused_untouched(cut, "corrupt");
 }
 
 TEST(refuse_foreign_db)
 {
 	const char	*path;
-	unsigned char	 before[DIGEST_LEN], after[DIGEST_LEN];
 
 	path = tpath("headscale.db");
 	ASSERT(raw_exec(path, "CREATE TABLE users (id integer);") == 0);
-	ASSERT(digest(path, before) == 0);
-	ASSERT(db_open(path, 1, 1000, errbuf, sizeof(errbuf)) == NULL);
-	ASSERT_STR_CONTAINS(errbuf, "not a coordd database");
-	ASSERT(digest(path, after) == 0);
-	ASSERT(memcmp(before, after, DIGEST_LEN) == 0);
+	refused_untouched(path, "not a coordd database");
 }
 
 TEST(refuse_directory_and_bad_args)

@@ -1,0 +1,197 @@
+#!/bin/sh
+# mk/peers.sh [--derper] [--headscale]
+#
+# Installs the real Tailscale peers that the interop tests and benchmarks
+# run against: tailscaled and tailscale at the oldest and the newest
+# supported version, and on request derper (newest version) and headscale.
+# They are ordinary `go install pkg@version` builds into a cache directory
+# outside the repo; nothing of them is ever committed.
+#
+#	$COORDD_PEERS_DIR/<version>/{tailscaled,tailscale[,derper]}
+#	$COORDD_PEERS_DIR/<headscale version>/headscale
+#	$COORDD_PEERS_DIR/go/{mod,cache}	module and build cache
+#
+# Environment:
+#	COORDD_PEERS_DIR	cache directory (/var/cache/coordd-peers)
+#	PEERS_VERSIONS		tailscale versions ("v1.80.3 v1.102.3")
+#	PEERS_TAGS		build tags for the tailscale binaries (none),
+#				e.g. ts_omit_captiveportal (v1.90 and later)
+#	PEERS_GOTOOLCHAIN	first toolchain to try (local)
+#
+# A binary is rebuilt only when `go version -m` does not show the expected
+# module version, ldflags and tags.  Exits non-zero on any failure.
+set -eu
+
+# The supported range: the oldest and newest tailscale we interoperate with.
+PEERS_OLDEST=v1.80.3
+PEERS_NEWEST=v1.102.3
+HEADSCALE_VERSION=v0.29.2
+# Old tailscale versions pin gVisor trees that may not build with a newer
+# Go; this one is fetched through the module proxy when that happens.
+FALLBACK_TOOLCHAIN=go1.25.5
+
+VERSIONS=${PEERS_VERSIONS:-"$PEERS_OLDEST $PEERS_NEWEST"}
+DIR=${COORDD_PEERS_DIR:-/var/cache/coordd-peers}
+TAGS=${PEERS_TAGS:-}
+TOOLCHAIN=${PEERS_GOTOOLCHAIN:-local}
+
+say() { echo "peers: $*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+usage() {
+	echo "usage: $0 [--derper] [--headscale]" >&2
+	exit 2
+}
+
+# find_go: sets GO.  Tests depend on these peers, so a missing Go is an
+# error, never a silent skip.
+find_go() {
+	GO=$(command -v go 2>/dev/null || true)
+	if [ -z "$GO" ] && [ -x /usr/local/go/bin/go ]; then
+		GO=/usr/local/go/bin/go
+	fi
+	[ -n "$GO" ] || die "no Go toolchain: neither 'go' in PATH nor" \
+	    "/usr/local/go/bin/go; install Go >= 1.26 to build the peers"
+}
+
+# go_env: keeps GOPATH and both caches under $DIR so that nothing lands in
+# the repo or in $HOME.  -modcacherw lets `rm -rf $DIR` work.  Outside a
+# module, so GOWORK and the repo's files play no part.
+go_env() {
+	export GOPATH="$DIR/go" GOMODCACHE="$DIR/go/mod" GOCACHE="$DIR/go/cache"
+	export GOFLAGS=-modcacherw GOWORK=off CGO_ENABLED=0
+}
+
+# ts_ldflags VERSION: stamps the version, which a module-zip build cannot
+# learn from VCS data (it would report x.y.z-ERR-BuildInfo).
+ts_ldflags() {
+	echo "-X tailscale.com/version.shortStamp=${1#v}" \
+	    "-X tailscale.com/version.longStamp=${1#v}-ci"
+}
+
+# current BIN MODULE VERSION LDFLAGS TAGS: true when BIN was built from
+# MODULE@VERSION with exactly these ldflags and tags.
+current() {
+	[ -x "$1" ] || return 1
+	"$GO" version -m "$1" 2>/dev/null | awk -F '\t' \
+	    -v m="$2" -v v="$3" -v l="$4" -v t="$5" '
+		$2 == "mod" && $3 == m && $4 == v { mod = 1 }
+		$2 == "build" && $3 ~ /^-tags=/ { tags = substr($3, 7) }
+		$2 == "build" && $3 ~ /^-ldflags=/ {
+			ld = substr($3, 10); gsub(/^"|"$/, "", ld)
+		}
+		END { exit !(mod && tags == t && ld == l) }'
+}
+
+# run_go TOOLCHAIN DEST LDFLAGS TAGS PKG@VER...
+run_go() {
+	tc=$1 dest=$2 ldflags=$3 tags=$4
+	shift 4
+	say "GOTOOLCHAIN=$tc GOBIN=$dest go install${tags:+ -tags=$tags}" \
+	    "-ldflags='$ldflags' $*"
+	GOTOOLCHAIN=$tc GOBIN=$dest "$GO" install ${tags:+-tags="$tags"} \
+	    -ldflags="$ldflags" "$@"
+}
+
+# build DEST LDFLAGS TAGS PKG@VER...: one go install for all packages;
+# on failure, one retry with the fallback toolchain.
+build() {
+	dest=$1 ldflags=$2 tags=$3
+	shift 3
+	mkdir -p "$dest"
+	t0=$(date +%s)
+	if ! run_go "$TOOLCHAIN" "$dest" "$ldflags" "$tags" "$@"; then
+		[ "$TOOLCHAIN" != "$FALLBACK_TOOLCHAIN" ] ||
+		    die "go install failed: $*"
+		say "WARNING: build with $TOOLCHAIN Go ($("$GO" env GOVERSION))" \
+		    "failed; retrying with GOTOOLCHAIN=$FALLBACK_TOOLCHAIN" \
+		    "(fetched through the module proxy)"
+		run_go "$FALLBACK_TOOLCHAIN" "$dest" "$ldflags" "$tags" "$@" ||
+		    die "go install failed with $FALLBACK_TOOLCHAIN too: $*"
+	fi
+	say "built $* in $(($(date +%s) - t0))s"
+}
+
+# ts_peers VERSION: tailscaled and tailscale (and derper for the newest
+# version with --derper); only the binaries that are not current.
+ts_peers() {
+	v=$1 dest=$DIR/$1 ldflags=$(ts_ldflags "$1") pkgs=
+	cmds="tailscaled tailscale"
+	if [ "$DERPER" = 1 ] && [ "$v" = "$NEWEST" ]; then
+		cmds="$cmds derper"
+	fi
+	for c in $cmds; do
+		current "$dest/$c" tailscale.com "$v" "$ldflags" "$TAGS" ||
+		    pkgs="$pkgs tailscale.com/cmd/$c@$v"
+	done
+	if [ -z "$pkgs" ]; then
+		say "tailscale $v: up to date in $dest"
+	else
+		# shellcheck disable=SC2086 # pkgs is a word list
+		build "$dest" "$ldflags" "$TAGS" $pkgs
+	fi
+	for c in $cmds; do
+		current "$dest/$c" tailscale.com "$v" "$ldflags" "$TAGS" ||
+		    die "$dest/$c does not show tailscale.com $v after the build"
+		BINS="$BINS $dest/$c"
+	done
+}
+
+# hs_peer: headscale reports its version from the module build info, so no ldflags;
+# the ts_omit tags are not passed since they would reach its tailscale deps.
+hs_peer() {
+	v=$HEADSCALE_VERSION dest=$DIR/$HEADSCALE_VERSION
+	m=github.com/juanfont/headscale
+	if current "$dest/headscale" "$m" "$v" "" ""; then
+		say "headscale $v: up to date in $dest"
+	else
+		build "$dest" "" "" "$m/cmd/headscale@$v"
+		current "$dest/headscale" "$m" "$v" "" "" ||
+		    die "$dest/headscale does not show $m $v after the build"
+	fi
+	BINS="$BINS $dest/headscale"
+}
+
+# report BIN: path, size, module version and what the binary itself says.
+report() {
+	b=$1
+	case ${b##*/} in
+	tailscale) self=$("$b" version 2>&1 | head -n1) ;;
+	headscale) self=$(HEADSCALE_DISABLE_CHECK_UPDATES=true \
+	    "$b" version 2>&1 | head -n1) ;;
+	*) self=$("$b" --version 2>&1 | head -n1) ;;
+	esac
+	mod=$("$GO" version -m "$b" | awk -F '\t' '$2 == "mod" { print $4 }')
+	size=$(du -m "$b" | cut -f1)
+	printf '%s\t%s MB\t%s\t%s\n' "$b" "$size" "$mod" "$self"
+}
+
+DERPER=0 HEADSCALE=0
+for a; do
+	case $a in
+	--derper) DERPER=1 ;;
+	--headscale) HEADSCALE=1 ;;
+	*) usage ;;
+	esac
+done
+[ -n "$VERSIONS" ] || die "PEERS_VERSIONS is empty"
+# derper is built once, at the newest version asked for.
+NEWEST=$(printf '%s\n' $VERSIONS | sort -V | tail -n1)
+
+find_go
+go_env
+mkdir -p "$DIR" || die "cannot create $DIR; set COORDD_PEERS_DIR"
+say "using $GO ($("$GO" env GOVERSION)), cache $DIR"
+
+BINS=
+for v in $VERSIONS; do
+	case $v in
+	v[0-9]*.*.*) ts_peers "$v" ;;
+	*) die "bad version '$v' in PEERS_VERSIONS (want vX.Y.Z)" ;;
+	esac
+done
+[ "$HEADSCALE" = 0 ] || hs_peer
+
+for b in $BINS; do
+	report "$b"
+done
