@@ -78,7 +78,7 @@ else
 		check "systemd-analyze verify accepts the unit" \
 		    systemd-analyze verify --man=no "$T/unit/coordd.service"
 	else
-		ok "systemd-analyze not installed; unit check skipped"
+		fail "systemd-analyze missing (make deps installs systemd)"
 	fi
 fi
 
@@ -98,7 +98,7 @@ if command -v systemd-sysusers >/dev/null 2>&1; then
 		    "[ \"\$(stat -c %a '$T/sys${d#* }')\" = '${d%% *}' ]"
 	done
 else
-	ok "systemd-sysusers not installed; sysusers and tmpfiles skipped"
+	fail "systemd-sysusers missing (make deps installs systemd)"
 fi
 
 if command -v mandoc >/dev/null 2>&1; then
@@ -108,6 +108,6 @@ if command -v mandoc >/dev/null 2>&1; then
 		    [ -z "$out" ]
 	done
 else
-	ok "mandoc not installed (make deps installs it); lint skipped"
+	fail "mandoc missing (make deps installs it)"
 fi
 finish
