@@ -20,7 +20,7 @@ all: build
 
 build:
 	$(MAKE) -C proto
-	@for d in $(SUBDIRS) tests/unit tests/tools; do \
+	@for d in $(SUBDIRS) tests/unit tests/tools tests/client; do \
 		$(MAKE) -C $$d || exit 1; \
 	done
 

@@ -67,7 +67,7 @@ apid_config(struct config *conf)
 static void
 apid_listener(int kind, int fd)
 {
-	if (kind != 1)
+	if (kind != LISTENER_CONTROL)
 		fatalx("unknown listener kind %d", kind);
 	control_listen(fd);
 	if (!apid.privdropped) {

@@ -16,6 +16,12 @@
 #define CONF_FILE_HEADSCALE	SYSCONFDIR "/headscale/config.yaml"
 #define CTL_SOCKET		RUNSTATEDIR "/coordd/coordd.sock"
 
+/* What a socket passed with IMSG_RECONF_LISTENER is for. */
+enum listener_kind {
+	LISTENER_CONTROL = 1,		/* the control socket, to apid */
+	LISTENER_MAIN = 2,		/* listen_addr, to the coordinator */
+};
+
 /* Version of the control-socket protocol, carried in peerid of HELLO. */
 #define CTL_PROTOCOL_VERSION	1
 

@@ -40,6 +40,7 @@ struct parent {
 	char			 selfexe[PATH_MAX];
 	struct child		 children[PROC_MAX];
 	int			 ctlsock;
+	int			 mainsock;
 	char			 ctlpath[PATH_MAX];
 	int			 shutting_down;
 	int			 exit_status;
@@ -56,6 +57,9 @@ __dead void	 parent_main(struct parent *);
 /* parent_ctl.c */
 int		 parent_ctlsock_open(struct parent *);
 void		 parent_ctlsock_close(struct parent *);
+
+/* parent_listen.c */
+int		 parent_listen(const char *, int *);
 
 /* coordinator.c */
 __dead void	 coordinator_main(void);

@@ -18,22 +18,10 @@
 #include "coordd.h"
 #include "log.h"
 #include "proc.h"
+#include "coordinator.h"
 #include "replica.h"
 
 #include "store.pb-c.h"
-
-#define COORD_STORE_TIMEOUT_MS	30000
-
-struct coord {
-	struct config	*conf;
-	uint8_t		 noise_pub[crypto_scalarmult_BYTES];
-	int		 noise_ready;
-	uint8_t		 check_priv[crypto_scalarmult_SCALARBYTES];
-	int		 privdropped;
-	struct imsgev	*peers[PROC_MAX];
-	struct replica	 replica;
-	int		 shutting_down;
-};
 
 static struct coord	*the_coord;
 
@@ -239,6 +227,14 @@ coord_peer(enum proc_id id, int fd)
 }
 
 static void
+coord_listener(int kind, int fd)
+{
+	if (kind != LISTENER_MAIN)
+		fatalx("unknown listener kind %d", kind);
+	front_listen(the_coord, fd);
+}
+
+static void
 coord_config(struct config *conf)
 {
 	struct coord	*c = the_coord;
@@ -266,7 +262,7 @@ coord_shutdown(void)
 static const struct proc_hooks coord_hooks = {
 	.peer = coord_peer,
 	.config = coord_config,
-	.listener = NULL,
+	.listener = coord_listener,
 	.shutdown = coord_shutdown,
 };
 
@@ -277,11 +273,14 @@ coordinator_main(void)
 
 	the_coord = &coord;
 	replica_init(&coord.replica);
+	TAILQ_INIT(&coord.conns);
+	coord.listenfd = -1;
 	if (sodium_init() == -1)
 		fatalx("sodium_init");
-	event_init();
+	coord.base = event_init();
 	proc_child_start(PROC_COORD, &coord_hooks);
 	event_dispatch();
+	front_close_all(&coord);
 	proc_peers_close(coord.peers, PROC_MAX);
 	replica_clear(&coord.replica);
 	config_free(coord.conf);

@@ -125,21 +125,31 @@ parent_wire_child(struct parent *p, enum proc_id id)
 	}
 }
 
+/* A copy of one of our bound sockets; we keep ours for restarts. */
 static void
-parent_send_listeners(struct parent *p, struct child *c)
+parent_send_listener(struct child *c, int kind, const char *name, int sock)
 {
 	Coordd__Listener	msg = COORDD__LISTENER__INIT;
 	int			fd;
 
-	if (c->id != PROC_API || p->ctlsock == -1)
-		return;
-	if ((fd = dup(p->ctlsock)) == -1)
+	if ((fd = dup(sock)) == -1)
 		fatal("dup");
-	msg.kind = 1;
-	msg.name = p->ctlpath;
+	msg.kind = kind;
+	msg.name = (char *)name;
 	if (imsgev_compose_pb(&c->iev, IMSG_RECONF_LISTENER, 0, fd,
 	    &msg.base) == -1)
-		log_warn("cannot pass the control socket to apid");
+		log_warn("cannot pass %s to %s", name, proc_name(c->id));
+}
+
+static void
+parent_send_listeners(struct parent *p, struct child *c)
+{
+	if (c->id == PROC_API && p->ctlsock != -1)
+		parent_send_listener(c, LISTENER_CONTROL, p->ctlpath,
+		    p->ctlsock);
+	if (c->id == PROC_COORD && p->mainsock != -1)
+		parent_send_listener(c, LISTENER_MAIN, p->conf->listen_addr,
+		    p->mainsock);
 }
 
 static void
@@ -330,6 +340,8 @@ parent_sighup(int sig, short event, void *arg)
 	}
 	if (strcmp(nconf->unix_socket, p->conf->unix_socket) != 0)
 		log_warnx("unix_socket changed; it takes effect on restart");
+	if (strcmp(nconf->listen_addr, p->conf->listen_addr) != 0)
+		log_warnx("listen_addr changed; it takes effect on restart");
 	config_free(p->conf);
 	p->conf = nconf;
 	p->generation++;
@@ -403,13 +415,20 @@ parent_main(struct parent *p)
 	event_init();
 	parent_signals(p);
 	p->ctlsock = -1;
+	p->mainsock = -1;
 	if (parent_ctlsock_open(p) == -1)
 		exit(1);
+	if (parent_listen(p->conf->listen_addr, &p->mainsock) == -1) {
+		parent_ctlsock_close(p);
+		exit(1);
+	}
 	for (i = 0; i < nitems(start_order); i++)
 		parent_start_child(p, start_order[i]);
 	log_info("started, control socket %s", p->ctlpath);
 	event_dispatch();
 	parent_ctlsock_close(p);
+	if (p->mainsock != -1)
+		close(p->mainsock);
 	config_free(p->conf);
 	log_info("exiting");
 	exit(p->exit_status);

@@ -83,31 +83,56 @@ current() {
 		END { exit !(mod && tags == t && ld == l) }'
 }
 
-# run_go TOOLCHAIN DEST LDFLAGS TAGS PKG@VER...
+# run_go TOOLCHAIN DEST LDFLAGS TAGS PKG@VER...: the output goes to
+# $DEST/.build.log too, so that a failure can be told apart below.
 run_go() {
 	tc=$1 dest=$2 ldflags=$3 tags=$4
 	shift 4
 	say "GOTOOLCHAIN=$tc GOBIN=$dest go install${tags:+ -tags=$tags}" \
 	    "-ldflags='$ldflags' $*"
+	rc=0
 	GOTOOLCHAIN=$tc GOBIN=$dest "$GO" install ${tags:+-tags="$tags"} \
-	    -ldflags="$ldflags" "$@"
+	    -ldflags="$ldflags" "$@" >"$dest/.build.log" 2>&1 || rc=$?
+	cat "$dest/.build.log" >&2
+	return "$rc"
 }
 
-# build DEST LDFLAGS TAGS PKG@VER...: one go install for all packages;
-# on failure, one retry with the fallback toolchain.
+# pin_list MODULE VERSION: a file proxy that lists only VERSION.  pkg@ver
+# reads the module's version list for its deprecation check, and some
+# filtering proxies refuse lists (403) while serving the version itself;
+# everything but the list still comes from the real proxy.
+pin_list() {
+	d=$DIR/go/pin/$(echo "$1" | sed 's/[A-Z]/!&/g' | tr A-Z a-z)/@v
+	mkdir -p "$d"
+	echo "$2" >"$d/list"
+	GOPROXY="file://$DIR/go/pin,$("$GO" env GOPROXY)"
+	export GOPROXY
+}
+
+# build DEST LDFLAGS TAGS MODULE VERSION PKG@VER...: one go install for
+# all packages, and one retry when the failure has a known workaround.
 build() {
-	dest=$1 ldflags=$2 tags=$3
-	shift 3
+	dest=$1 ldflags=$2 tags=$3 mod=$4 ver=$5
+	shift 5
 	mkdir -p "$dest"
 	t0=$(date +%s)
-	if ! run_go "$TOOLCHAIN" "$dest" "$ldflags" "$tags" "$@"; then
-		[ "$TOOLCHAIN" != "$FALLBACK_TOOLCHAIN" ] ||
+	if run_go "$TOOLCHAIN" "$dest" "$ldflags" "$tags" "$@"; then
+		:
+	elif grep -q 'loading deprecation\|loading retractions\|@v/list' \
+	    "$dest/.build.log"; then
+		say "WARNING: the module proxy refused the version list of" \
+		    "$mod; retrying with a local file proxy listing only $ver"
+		(pin_list "$mod" "$ver"
+		 run_go "$TOOLCHAIN" "$dest" "$ldflags" "$tags" "$@") ||
 		    die "go install failed: $*"
+	elif [ "$TOOLCHAIN" != "$FALLBACK_TOOLCHAIN" ]; then
 		say "WARNING: build with $TOOLCHAIN Go ($("$GO" env GOVERSION))" \
 		    "failed; retrying with GOTOOLCHAIN=$FALLBACK_TOOLCHAIN" \
 		    "(fetched through the module proxy)"
 		run_go "$FALLBACK_TOOLCHAIN" "$dest" "$ldflags" "$tags" "$@" ||
 		    die "go install failed with $FALLBACK_TOOLCHAIN too: $*"
+	else
+		die "go install failed: $*"
 	fi
 	say "built $* in $(($(date +%s) - t0))s"
 }
@@ -128,7 +153,7 @@ ts_peers() {
 		say "tailscale $v: up to date in $dest"
 	else
 		# shellcheck disable=SC2086 # pkgs is a word list
-		build "$dest" "$ldflags" "$TAGS" $pkgs
+		build "$dest" "$ldflags" "$TAGS" tailscale.com "$v" $pkgs
 	fi
 	for c in $cmds; do
 		current "$dest/$c" tailscale.com "$v" "$ldflags" "$TAGS" ||
@@ -145,7 +170,7 @@ hs_peer() {
 	if current "$dest/headscale" "$m" "$v" "" ""; then
 		say "headscale $v: up to date in $dest"
 	else
-		build "$dest" "" "" "$m/cmd/headscale@$v"
+		build "$dest" "" "" "$m" "$v" "$m/cmd/headscale@$v"
 		current "$dest/headscale" "$m" "$v" "" "" ||
 		    die "$dest/headscale does not show $m $v after the build"
 	fi
@@ -175,6 +200,12 @@ for a; do
 	esac
 done
 [ -n "$VERSIONS" ] || die "PEERS_VERSIONS is empty"
+for v in $VERSIONS; do
+	case $v in
+	v[0-9]*.*.*) ;;
+	*) die "bad version '$v' in PEERS_VERSIONS (want vX.Y.Z)" ;;
+	esac
+done
 # derper is built once, at the newest version asked for.
 NEWEST=$(printf '%s\n' $VERSIONS | sort -V | tail -n1)
 
@@ -185,10 +216,7 @@ say "using $GO ($("$GO" env GOVERSION)), cache $DIR"
 
 BINS=
 for v in $VERSIONS; do
-	case $v in
-	v[0-9]*.*.*) ts_peers "$v" ;;
-	*) die "bad version '$v' in PEERS_VERSIONS (want vX.Y.Z)" ;;
-	esac
+	ts_peers "$v"
 done
 [ "$HEADSCALE" = 0 ] || hs_peer
 

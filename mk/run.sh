@@ -9,8 +9,8 @@ mkdir -p "$RUN"
 if [ ! -f "$RUN/config.yaml" ]; then
 	cat > "$RUN/config.yaml" <<EOC
 # Written by make run; edit freely, it is not overwritten.
-server_url: http://127.0.0.1:8080
-listen_addr: 127.0.0.1:8080
+server_url: http://127.0.0.1:${COORDD_PORT:-8080}
+listen_addr: 127.0.0.1:${COORDD_PORT:-8080}
 metrics_listen_addr: 127.0.0.1:9090
 noise:
   private_key_path: $RUN/noise_private.key

@@ -9,6 +9,9 @@ chmod 755 "$T"
 SOCK="$T/coordd.sock"
 CONF="$T/config.yaml"
 LOG="$T/coordd.log"
+# A port of our own, so that tests and a developer's make run coexist.
+PORT=$((20000 + $$ % 20000))
+URL="http://127.0.0.1:$PORT"
 PARENT=""
 FAILED=0
 RUN_AS=
@@ -44,8 +47,8 @@ ensure_users() {
 
 write_config() {
 	cat > "$CONF" <<EOC
-server_url: http://127.0.0.1:18080
-listen_addr: 127.0.0.1:18080
+server_url: $URL
+listen_addr: 127.0.0.1:$PORT
 noise:
   private_key_path: $T/keys/noise_private.key
 prefixes:

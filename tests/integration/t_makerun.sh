@@ -4,7 +4,7 @@
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 ensure_users
 RUNDIR="$T/run"
-COORDD_RUNDIR="$RUNDIR" sh "$TOP/mk/run.sh" "$BUILDDIR" >"$LOG" 2>&1 &
+COORDD_PORT=$PORT COORDD_RUNDIR="$RUNDIR" sh "$TOP/mk/run.sh" "$BUILDDIR" >"$LOG" 2>&1 &
 SH=$!
 SOCK="$RUNDIR/coordd.sock"
 for _ in $(seq 1 100); do
@@ -13,7 +13,7 @@ for _ in $(seq 1 100); do
 done
 PARENT=$SH	# run.sh execs coordd
 check "config written" [ -f "$RUNDIR/config.yaml" ]
-check "it listens on 127.0.0.1" grep -q "listen_addr: 127.0.0.1:8080" "$RUNDIR/config.yaml"
+check "it listens on 127.0.0.1" grep -q "listen_addr: 127.0.0.1:$PORT" "$RUNDIR/config.yaml"
 check "noise key generated" grep -qE '^privkey:[0-9a-f]{64}$' "$RUNDIR/noise_private.key"
 check "the database is in the run directory" [ -f "$RUNDIR/db.sqlite" ]
 check "it prints the coordctl command" grep -q "coordctl -s $RUNDIR/coordd.sock users create alice" "$LOG"

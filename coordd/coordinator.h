@@ -1,0 +1,77 @@
+/*
+ * The coordinator engine's own header: its one state struct and the
+ * connections of its front door.
+ */
+#ifndef COORDINATOR_H
+#define COORDINATOR_H
+
+#include <sys/queue.h>
+
+#include <event.h>
+#include <sodium.h>
+
+#include "imsgev.h"
+#include "noise.h"
+#include "replica.h"
+#include "types.h"
+
+#define COORD_STORE_TIMEOUT_MS	30000
+#define FRONT_MAX_CONNS		16384
+#define FRONT_HTTP_TIMEOUT_SEC	10	/* to send a whole request head */
+#define FRONT_MAX_BODY		65536
+
+struct config;
+struct coord;
+struct http_request;
+
+enum conn_state {
+	CONN_HTTP,		/* reading a request head */
+	CONN_HANDSHAKE,		/* waiting for stored's DH answers */
+	CONN_NOISE,		/* Noise transport established */
+	CONN_CLOSING,		/* flushing the last bytes */
+};
+
+struct conn {
+	TAILQ_ENTRY(conn)	 entry;
+	uint64_t		 id;
+	struct coord		*coord;
+	struct bufferevent	*bev;
+	char			 peer[64];
+	enum conn_state		 state;
+	struct noise_hs		*hs;
+	struct noise_transport	*nt;
+	struct evbuffer		*plain;		/* decrypted client bytes */
+};
+TAILQ_HEAD(conns, conn);
+
+struct coord {
+	struct event_base	*base;
+	struct config		*conf;
+	uint8_t			 noise_pub[crypto_scalarmult_BYTES];
+	int			 noise_ready;
+	uint8_t			 check_priv[crypto_scalarmult_SCALARBYTES];
+	int			 privdropped;
+	struct imsgev		*peers[PROC_MAX];
+	struct replica		 replica;
+	int			 shutting_down;
+	int			 listenfd;
+	struct event		 listen_ev;
+	struct event		 listen_pause;
+	struct conns		 conns;
+	size_t			 nconns;
+	uint64_t		 next_connid;
+};
+
+/* front.c */
+void		 front_listen(struct coord *, int);
+void		 front_close_all(struct coord *);
+struct conn	*front_find(struct coord *, uint64_t);
+void		 conn_close(struct conn *);
+void		 conn_respond(struct conn *, int, const char *, const char *,
+		    size_t, const char *);
+
+/* ts2021.c */
+void		 ts2021_upgrade(struct conn *, const struct http_request *);
+void		 ts2021_read(struct conn *);
+
+#endif /* COORDINATOR_H */

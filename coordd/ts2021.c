@@ -1,0 +1,211 @@
+/*
+ * POST /ts2021: the upgrade from HTTP/1.1 into Tailscale's Noise IK
+ * transport.  The two DH operations that need the server's static key
+ * (es, ss) are asked of stored; the key itself never comes here.
+ */
+#include <sys/types.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+
+#include "coordinator.h"
+#include "http.h"
+#include "log.h"
+
+#include "store.pb-c.h"
+
+#define TS2021_UPGRADE		"tailscale-control-protocol"
+#define TS2021_HS_HEADER	"X-Tailscale-Handshake"
+#define TS2021_HS_B64MAX	256
+#define TS2021_HTTP2_PREFACE	"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+
+static void	ts2021_ask_dh(struct conn *);
+
+static void
+ts2021_bad(struct conn *conn, const char *why)
+{
+	log_info("ts2021 %s: %s", conn->peer, why);
+	conn_respond(conn, 400, "text/plain", why, strlen(why), NULL);
+}
+
+static void
+ts2021_fail(struct conn *conn, const char *why)
+{
+	log_info("ts2021 %s: handshake failed: %s", conn->peer, why);
+	conn_close(conn);
+}
+
+/* stored answered: on to the next DH or to our response. */
+static void
+ts2021_dh_cb(struct imsgev *iev, struct imsg *imsg, void *arg)
+{
+	struct conn		*conn;
+	Coordd__DhReply		*rep;
+	uint8_t			 out[NOISE_RESP_LEN];
+	size_t			 outlen;
+	int			 r;
+	const char		*ok = "HTTP/1.1 101 Switching Protocols\r\n"
+				    "Upgrade: " TS2021_UPGRADE "\r\n"
+				    "Connection: upgrade\r\n\r\n";
+
+	if (imsg != NULL && imsg->hdr.type == IMSG_DONE)
+		return;
+	if ((conn = front_find(iev->arg, (uint64_t)(uintptr_t)arg)) == NULL)
+		return;		/* the client left meanwhile */
+	if (imsg == NULL || imsg->hdr.type != IMSG_STORE_NOISE_DH ||
+	    (rep = pb_unpack(&coordd__dh_reply__descriptor, imsg)) == NULL) {
+		ts2021_fail(conn, "no DH answer from stored");
+		return;
+	}
+	if (rep->shared.len != NOISE_KEYLEN) {
+		pb_free(rep);
+		ts2021_fail(conn, "bad DH answer from stored");
+		return;
+	}
+	r = noise_resp_dh_result(conn->hs, rep->shared.data);
+	sodium_memzero(rep->shared.data, rep->shared.len);
+	pb_free(rep);
+	if (r == NOISE_NEED_DH) {
+		ts2021_ask_dh(conn);
+		return;
+	}
+	if (r != NOISE_OK || noise_resp_write_response(conn->hs, out,
+	    sizeof(out), &outlen) != NOISE_OK) {
+		/* The client's initiation did not hold up: tell it. */
+		log_info("ts2021 %s: handshake failed: %s", conn->peer,
+		    conn->hs->hs_errstr);
+		conn_respond(conn, 400, "text/plain",
+		    "bad Noise initiation\n", 21, NULL);
+		return;
+	}
+	log_debug("ts2021 %s: Noise established, version %u", conn->peer,
+	    conn->hs->hs_version);
+	if ((conn->nt = calloc(1, sizeof(*conn->nt))) == NULL ||
+	    (conn->plain = evbuffer_new()) == NULL ||
+	    noise_split(conn->hs, conn->nt) != NOISE_OK) {
+		ts2021_fail(conn, "cannot set up the transport");
+		return;
+	}
+	free(conn->hs);
+	conn->hs = NULL;
+	evbuffer_add(bufferevent_get_output(conn->bev), ok, strlen(ok));
+	evbuffer_add(bufferevent_get_output(conn->bev), out, outlen);
+	conn->state = CONN_NOISE;
+	/* Long polls live here: no idle timeout once inside Noise. */
+	bufferevent_set_timeouts(conn->bev, NULL, NULL);
+	bufferevent_setwatermark(conn->bev, EV_READ, 0, 4 * NOISE_REC_MAX);
+	bufferevent_enable(conn->bev, EV_READ);
+	ts2021_read(conn);
+}
+
+static void
+ts2021_ask_dh(struct conn *conn)
+{
+	struct imsgev		*store = conn->coord->peers[PROC_STORE];
+	Coordd__DhRequest	 req = COORDD__DH_REQUEST__INIT;
+
+	if (store == NULL) {
+		ts2021_fail(conn, "stored is not available");
+		return;
+	}
+	req.point.data = conn->hs->hs_dh_point;
+	req.point.len = NOISE_KEYLEN;
+	if (imsgev_request(store, IMSG_STORE_NOISE_DH, -1, &req.base,
+	    COORD_STORE_TIMEOUT_MS, ts2021_dh_cb,
+	    (void *)(uintptr_t)conn->id) == -1)
+		ts2021_fail(conn, "cannot ask stored");
+}
+
+void
+ts2021_upgrade(struct conn *conn, const struct http_request *req)
+{
+	const char	*upgrade, *connection, *b64;
+	uint8_t		 init[NOISE_INIT_LEN + 1];
+	size_t		 len;
+
+	if (strcmp(req->method, "POST") != 0) {
+		ts2021_bad(conn, "use POST for the Noise upgrade\n");
+		return;
+	}
+	if ((upgrade = http_header(req, "Upgrade")) == NULL ||
+	    strcasecmp(upgrade, TS2021_UPGRADE) != 0) {
+		ts2021_bad(conn, "missing or unknown Upgrade\n");
+		return;
+	}
+	if ((connection = http_header(req, "Connection")) == NULL ||
+	    !http_header_has_token(connection, "upgrade")) {
+		ts2021_bad(conn, "Connection must include upgrade\n");
+		return;
+	}
+	if ((b64 = http_header(req, TS2021_HS_HEADER)) == NULL ||
+	    strlen(b64) > TS2021_HS_B64MAX ||
+	    sodium_base642bin(init, sizeof(init), b64, strlen(b64), NULL,
+	    &len, NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    len != NOISE_INIT_LEN) {
+		ts2021_bad(conn, "missing or bad " TS2021_HS_HEADER "\n");
+		return;
+	}
+	if (!conn->coord->noise_ready) {
+		conn_respond(conn, 503, "text/plain", "starting\n", 9, NULL);
+		return;
+	}
+	if ((conn->hs = calloc(1, sizeof(*conn->hs))) == NULL) {
+		conn_close(conn);
+		return;
+	}
+	noise_resp_init(conn->hs, conn->coord->noise_pub);
+	if (noise_resp_read_init(conn->hs, init, len) != NOISE_NEED_DH) {
+		ts2021_bad(conn, "bad Noise initiation\n");
+		return;
+	}
+	conn->state = CONN_HANDSHAKE;
+	bufferevent_disable(conn->bev, EV_READ);
+	ts2021_ask_dh(conn);
+}
+
+/*
+ * Decrypt whatever whole records have arrived.  HTTP/2 runs over the
+ * plaintext; until it does, a client that starts it is told so and
+ * closed.
+ */
+void
+ts2021_read(struct conn *conn)
+{
+	struct evbuffer	*in = bufferevent_get_input(conn->bev);
+	uint8_t		*rec, pt[NOISE_REC_MAXPT];
+	size_t		 reclen, ptlen, len;
+	const char	*err = NULL;
+	int		 r;
+
+	for (;;) {
+		len = evbuffer_get_length(in);
+		rec = evbuffer_pullup(in, MINIMUM(len, NOISE_REC_MAX));
+		if ((r = noise_record_len(rec, MINIMUM(len, NOISE_REC_MAX),
+		    &reclen, &err)) == 0 || (r == 1 && reclen > len))
+			return;
+		if (r == -1) {
+			ts2021_fail(conn, err);
+			return;
+		}
+		rec = evbuffer_pullup(in, reclen);
+		if (noise_transport_open(conn->nt, rec, reclen, pt, sizeof(pt),
+		    &ptlen) != NOISE_OK) {
+			ts2021_fail(conn, conn->nt->nt_errstr);
+			return;
+		}
+		evbuffer_drain(in, reclen);
+		evbuffer_add(conn->plain, pt, ptlen);
+		sodium_memzero(pt, ptlen);
+		if (evbuffer_get_length(conn->plain) >=
+		    sizeof(TS2021_HTTP2_PREFACE) - 1) {
+			log_info("ts2021 %s: HTTP/2 inside Noise is not "
+			    "served yet, closing", conn->peer);
+			conn_close(conn);
+			return;
+		}
+	}
+}
