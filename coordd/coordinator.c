@@ -274,6 +274,11 @@ coordinator_main(void)
 	the_coord = &coord;
 	replica_init(&coord.replica);
 	TAILQ_INIT(&coord.conns);
+	/* Echo and streaming routes for the protocol tests only. */
+	coord.test_routes = getenv("COORDD_TEST_ROUTES") != NULL &&
+	    strcmp(getenv("COORDD_TEST_ROUTES"), "1") == 0;
+	if (coord.test_routes)
+		log_warnx("COORDD_TEST_ROUTES=1: test routes are served");
 	coord.listenfd = -1;
 	if (sodium_init() == -1)
 		fatalx("sodium_init");

@@ -22,6 +22,7 @@
 
 struct config;
 struct coord;
+struct h2_session;
 struct http_request;
 
 enum conn_state {
@@ -41,6 +42,7 @@ struct conn {
 	struct noise_hs		*hs;
 	struct noise_transport	*nt;
 	struct evbuffer		*plain;		/* decrypted client bytes */
+	struct h2_session	*h2;
 };
 TAILQ_HEAD(conns, conn);
 
@@ -60,6 +62,7 @@ struct coord {
 	struct conns		 conns;
 	size_t			 nconns;
 	uint64_t		 next_connid;
+	int			 test_routes;	/* the /coordd/ test routes */
 };
 
 /* front.c */
@@ -67,11 +70,13 @@ void		 front_listen(struct coord *, int);
 void		 front_close_all(struct coord *);
 struct conn	*front_find(struct coord *, uint64_t);
 void		 conn_close(struct conn *);
+void		 conn_finish(struct conn *);
 void		 conn_respond(struct conn *, int, const char *, const char *,
 		    size_t, const char *);
 
 /* ts2021.c */
 void		 ts2021_upgrade(struct conn *, const struct http_request *);
 void		 ts2021_read(struct conn *);
+int		 ts2021_write(struct conn *);
 
 #endif /* COORDINATOR_H */

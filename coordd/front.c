@@ -20,11 +20,13 @@
 #include <event2/event.h>
 
 #include "coordinator.h"
+#include "h2.h"
 #include "http.h"
 #include "log.h"
 
 static void	front_accept(int, short, void *);
 static void	conn_read_cb(struct bufferevent *, void *);
+static void	conn_write_cb(struct bufferevent *, void *);
 static void	conn_event_cb(struct bufferevent *, short, void *);
 
 static const struct timeval front_backoff = { 1, 0 };
@@ -122,7 +124,8 @@ front_accept(int fd, short event, void *arg)
 	bufferevent_set_timeouts(conn->bev, &tv, &tv);
 	bufferevent_setwatermark(conn->bev, EV_READ, 0,
 	    HTTP_MAX_HEADER_BYTES + FRONT_MAX_BODY);
-	bufferevent_setcb(conn->bev, conn_read_cb, NULL, conn_event_cb, conn);
+	bufferevent_setcb(conn->bev, conn_read_cb, conn_write_cb, conn_event_cb,
+	    conn);
 	bufferevent_enable(conn->bev, EV_READ | EV_WRITE);
 }
 
@@ -134,6 +137,7 @@ conn_close(struct conn *conn)
 	TAILQ_REMOVE(&c->conns, conn, entry);
 	c->nconns--;
 	bufferevent_free(conn->bev);
+	h2_session_free(conn->h2);
 	if (conn->hs != NULL) {
 		noise_hs_clear(conn->hs);
 		free(conn->hs);
@@ -162,7 +166,10 @@ front_close_all(struct coord *c)
 	}
 }
 
-/* Close once the output has drained. */
+/*
+ * Close once the output has drained; inside Noise, the output went
+ * below its low mark and HTTP/2 may go on.
+ */
 static void
 conn_write_cb(struct bufferevent *bev, void *arg)
 {
@@ -170,6 +177,20 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 
 	if (conn->state == CONN_CLOSING &&
 	    evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		conn_close(conn);
+	else if (conn->state == CONN_NOISE && conn->h2 != NULL)
+		ts2021_write(conn);
+}
+
+/* Read nothing more, send what is queued, then close. */
+void
+conn_finish(struct conn *conn)
+{
+	conn->state = CONN_CLOSING;
+	bufferevent_disable(conn->bev, EV_READ);
+	bufferevent_setwatermark(conn->bev, EV_WRITE, 0, 0);
+	bufferevent_setcb(conn->bev, NULL, conn_write_cb, conn_event_cb, conn);
+	if (evbuffer_get_length(bufferevent_get_output(conn->bev)) == 0)
 		conn_close(conn);
 }
 
@@ -194,9 +215,7 @@ conn_respond(struct conn *conn, int status, const char *ctype,
 	    bodylen, 1);
 	evbuffer_add(bufferevent_get_output(conn->bev), buf, n);
 	free(buf);
-	conn->state = CONN_CLOSING;
-	bufferevent_disable(conn->bev, EV_READ);
-	bufferevent_setcb(conn->bev, NULL, conn_write_cb, conn_event_cb, conn);
+	conn_finish(conn);
 }
 
 static void

@@ -13,6 +13,7 @@
 #include <event2/bufferevent.h>
 
 #include "coordinator.h"
+#include "h2.h"
 #include "http.h"
 #include "log.h"
 
@@ -21,9 +22,9 @@
 #define TS2021_UPGRADE		"tailscale-control-protocol"
 #define TS2021_HS_HEADER	"X-Tailscale-Handshake"
 #define TS2021_HS_B64MAX	256
-#define TS2021_HTTP2_PREFACE	"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 
 static void	ts2021_ask_dh(struct conn *);
+static int	ts2021_input(struct conn *);
 
 static void
 ts2021_bad(struct conn *conn, const char *why)
@@ -94,12 +95,23 @@ ts2021_dh_cb(struct imsgev *iev, struct imsg *imsg, void *arg)
 	conn->hs = NULL;
 	evbuffer_add(bufferevent_get_output(conn->bev), ok, strlen(ok));
 	evbuffer_add(bufferevent_get_output(conn->bev), out, outlen);
+	/*
+	 * No early payload (spec section 4): it is optional and clients
+	 * ignore its challenge, so HTTP/2 starts at once.
+	 */
+	if ((conn->h2 = h2_session_new(conn)) == NULL) {
+		ts2021_fail(conn, "cannot set up HTTP/2");
+		return;
+	}
 	conn->state = CONN_NOISE;
 	/* Long polls live here: no idle timeout once inside Noise. */
 	bufferevent_set_timeouts(conn->bev, NULL, NULL);
 	bufferevent_setwatermark(conn->bev, EV_READ, 0, 4 * NOISE_REC_MAX);
+	bufferevent_setwatermark(conn->bev, EV_WRITE, H2_OUT_LOWAT, 0);
 	bufferevent_enable(conn->bev, EV_READ);
-	ts2021_read(conn);
+	/* Our SETTINGS go out without waiting for the client's. */
+	if (ts2021_write(conn) == 0)
+		ts2021_read(conn);
 }
 
 static void
@@ -168,12 +180,11 @@ ts2021_upgrade(struct conn *conn, const struct http_request *req)
 }
 
 /*
- * Decrypt whatever whole records have arrived.  HTTP/2 runs over the
- * plaintext; until it does, a client that starts it is told so and
- * closed.
+ * Decrypt whatever whole records have arrived and hand the plaintext to
+ * HTTP/2.  Returns -1 when the connection is gone.
  */
-void
-ts2021_read(struct conn *conn)
+static int
+ts2021_input(struct conn *conn)
 {
 	struct evbuffer	*in = bufferevent_get_input(conn->bev);
 	uint8_t		*rec, pt[NOISE_REC_MAXPT];
@@ -186,26 +197,72 @@ ts2021_read(struct conn *conn)
 		rec = evbuffer_pullup(in, MINIMUM(len, NOISE_REC_MAX));
 		if ((r = noise_record_len(rec, MINIMUM(len, NOISE_REC_MAX),
 		    &reclen, &err)) == 0 || (r == 1 && reclen > len))
-			return;
+			break;
 		if (r == -1) {
 			ts2021_fail(conn, err);
-			return;
+			return (-1);
 		}
 		rec = evbuffer_pullup(in, reclen);
 		if (noise_transport_open(conn->nt, rec, reclen, pt, sizeof(pt),
 		    &ptlen) != NOISE_OK) {
 			ts2021_fail(conn, conn->nt->nt_errstr);
-			return;
+			return (-1);
 		}
 		evbuffer_drain(in, reclen);
 		evbuffer_add(conn->plain, pt, ptlen);
 		sodium_memzero(pt, ptlen);
-		if (evbuffer_get_length(conn->plain) >=
-		    sizeof(TS2021_HTTP2_PREFACE) - 1) {
-			log_info("ts2021 %s: HTTP/2 inside Noise is not "
-			    "served yet, closing", conn->peer);
-			conn_close(conn);
-			return;
-		}
 	}
+	if (evbuffer_get_length(conn->plain) == 0)
+		return (0);
+	if (h2_session_recv(conn->h2, conn->plain) == -1) {
+		log_info("ts2021 %s: HTTP/2: %s, closing", conn->peer,
+		    h2_session_error(conn->h2));
+		conn_close(conn);
+		return (-1);
+	}
+	return (ts2021_write(conn));
+}
+
+void
+ts2021_read(struct conn *conn)
+{
+	ts2021_input(conn);
+}
+
+/*
+ * Send what HTTP/2 has to say.  While the output is above the high
+ * mark nothing more is read from the client either; the write callback
+ * comes back here below the low mark.  Returns -1 when the connection
+ * is gone or closing.
+ */
+int
+ts2021_write(struct conn *conn)
+{
+	struct evbuffer	*out = bufferevent_get_output(conn->bev);
+
+	if (conn->state != CONN_NOISE || conn->h2 == NULL)
+		return (0);
+	if (h2_session_flush(conn->h2) == -1) {
+		log_info("ts2021 %s: HTTP/2: %s, closing", conn->peer,
+		    h2_session_error(conn->h2));
+		conn_close(conn);
+		return (-1);
+	}
+	if (h2_session_done(conn->h2)) {
+		log_debug("ts2021 %s: HTTP/2 session over", conn->peer);
+		conn_finish(conn);
+		return (-1);
+	}
+	if (evbuffer_get_length(out) >= H2_OUT_HIWAT) {
+		if (bufferevent_get_enabled(conn->bev) & EV_READ)
+			log_debug("ts2021 %s: output full, not reading",
+			    conn->peer);
+		bufferevent_disable(conn->bev, EV_READ);
+		return (0);
+	}
+	if (!(bufferevent_get_enabled(conn->bev) & EV_READ)) {
+		bufferevent_enable(conn->bev, EV_READ);
+		return (ts2021_input(conn));
+	}
+	return (0);
 }

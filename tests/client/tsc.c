@@ -6,24 +6,126 @@
  *	tsc URL handshake	upgrade to Noise; "ok" when the server's
  *				response authenticates with its key
  *	tsc URL badinit		send a corrupted initiation; print the status
- *	tsc URL h2		handshake, then send the HTTP/2 preface
+ *	tsc URL h2get PATH	HTTP/2 GET inside Noise; print our machine
+ *				key as "machine mkey:...", then the status
+ *				and the body
+ *	tsc URL h2post PATH BODY
+ *				HTTP/2 POST of BODY (@FILE: the file's
+ *				contents); print "status length" and a
+ *				newline, then the body as it came
+ *	tsc URL h2many N	N requests on concurrent streams of one
+ *				connection, GETs and POSTs; "ok N" when
+ *				every answer is right
+ *	tsc URL h2reset		GET /coordd/ticks, reset the stream after its
+ *				headers, wait, then GET /coordd/echo on the
+ *				same connection: "ok" when that works
+ *	tsc URL h2garbage	send a record of bytes that are not HTTP/2;
+ *				"closed" when the server hangs up
+ *
+ * TSC_H2_WINDOW in the environment sets our HTTP/2 receive windows.
  *
  * Exit 0 on success, 1 with a line on stderr otherwise.
  */
+#include <sys/param.h>
+
 #include <err.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
 #include "tsclient.h"
 
+static uint8_t *
+read_body(const char *arg, size_t *len)
+{
+	FILE	*f;
+	uint8_t	*buf;
+	long	 n;
+
+	if (arg[0] != '@') {
+		*len = strlen(arg);
+		if ((buf = malloc(*len + 1)) == NULL)
+			err(1, NULL);
+		memcpy(buf, arg, *len + 1);
+		return (buf);
+	}
+	if ((f = fopen(arg + 1, "rb")) == NULL)
+		err(1, "%s", arg + 1);
+	if (fseek(f, 0, SEEK_END) == -1 || (n = ftell(f)) < 0 ||
+	    fseek(f, 0, SEEK_SET) == -1)
+		err(1, "%s", arg + 1);
+	if ((buf = malloc(n + 1)) == NULL)
+		err(1, NULL);
+	if (fread(buf, 1, n, f) != (size_t)n)
+		errx(1, "%s: short read", arg + 1);
+	fclose(f);
+	*len = n;
+	return (buf);
+}
+
+/* n streams at once: even ones GET, odd ones POST a body to echo. */
+static void
+h2many(struct tsc *t, const char *arg, const char *mkey)
+{
+	struct tsc_h2req	*reqs;
+	char			(*bodies)[32];
+	const char		*errstr;
+	size_t			 i, n;
+
+	n = strtonum(arg, 1, 10000, &errstr);
+	if (errstr != NULL)
+		errx(1, "N is %s", errstr);
+	if ((reqs = calloc(n, sizeof(*reqs))) == NULL ||
+	    (bodies = calloc(n, sizeof(*bodies))) == NULL)
+		err(1, NULL);
+	for (i = 0; i < n; i++) {
+		reqs[i].path = "/coordd/echo";
+		if (i % 2 == 0)
+			reqs[i].method = "GET";
+		else {
+			reqs[i].method = "POST";
+			snprintf(bodies[i], sizeof(bodies[i]), "stream %zu",
+			    i);
+			reqs[i].body = (uint8_t *)bodies[i];
+			reqs[i].bodylen = strlen(bodies[i]);
+		}
+		if (tsc_h2_submit(t, &reqs[i]) == -1)
+			errx(1, "%s", t->err);
+	}
+	if (tsc_h2_wait(t, reqs, n) == -1)
+		errx(1, "%s", t->err);
+	for (i = 0; i < n; i++) {
+		if (reqs[i].status != 200)
+			errx(1, "request %zu: status %d", i, reqs[i].status);
+		if (i % 2 == 1 && (reqs[i].outlen != reqs[i].bodylen ||
+		    memcmp(reqs[i].out, reqs[i].body, reqs[i].outlen) != 0))
+			errx(1, "request %zu: wrong echo", i);
+		if (i % 2 == 0 && (reqs[i].outlen == 0 ||
+		    memmem(reqs[i].out, reqs[i].outlen, mkey,
+		    strlen(mkey)) == NULL))
+			errx(1, "request %zu: no machine key", i);
+		tsc_h2_req_free(&reqs[i]);
+	}
+	printf("ok %zu\n", n);
+	free(reqs);
+	free(bodies);
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct tsc	t;
+	struct tsc_h2req r;
+	const char	*win, *errstr;
 	uint8_t		junk[NOISE_INIT_LEN];
 	char		hex[2 * NOISE_KEYLEN + 1], why[512], body[4096];
+	char		mkey[5 + sizeof(hex)], *out;
+	uint8_t		*req;
+	size_t		len, outlen, outcap;
 	int		status;
 
 	if (argc == 4 && strcmp(argv[2], "get") == 0) {
@@ -33,8 +135,13 @@ main(int argc, char *argv[])
 		printf("%d %s\n", status, body);
 		return (0);
 	}
-	if (argc != 3)
-		errx(1, "usage: tsc URL get PATH|key|handshake|badinit|h2");
+	if (argc < 3 || (argc != 3 && strcmp(argv[2], "h2get") != 0 &&
+	    strcmp(argv[2], "h2post") != 0 && strcmp(argv[2], "h2many") != 0) ||
+	    (strcmp(argv[2], "h2post") == 0 && argc != 5) ||
+	    ((strcmp(argv[2], "h2get") == 0 ||
+	    strcmp(argv[2], "h2many") == 0) && argc != 4))
+		errx(1, "usage: tsc URL get PATH|key|handshake|badinit|"
+		    "h2get PATH|h2post PATH BODY|h2many N|h2reset|h2garbage");
 	if (sodium_init() == -1)
 		errx(1, "sodium_init");
 	if (tsc_init(&t, argv[1], TSC_CAPVER) == -1 ||
@@ -58,13 +165,63 @@ main(int argc, char *argv[])
 		printf("%d %s", status, why);
 		return (0);
 	}
+	if ((win = getenv("TSC_H2_WINDOW")) != NULL) {
+		t.h2window = strtonum(win, 1, INT32_MAX, &errstr);
+		if (errstr != NULL)
+			errx(1, "TSC_H2_WINDOW is %s", errstr);
+	}
 	if (tsc_handshake(&t, NULL, 0, &status, why, sizeof(why)) == -1)
 		errx(1, "handshake: %s %s", t.err, why);
-	if (strcmp(argv[2], "h2") == 0) {
-		if (tsc_send(&t, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 24) == -1)
+	sodium_bin2hex(hex, sizeof(hex), t.machine_pub, NOISE_KEYLEN);
+	snprintf(mkey, sizeof(mkey), "mkey:%s", hex);
+	if (strcmp(argv[2], "h2get") == 0) {
+		len = sizeof(body);
+		if (tsc_h2_request(&t, "GET", argv[3], NULL, 0, &status, body,
+		    &len) == -1)
 			errx(1, "%s", t.err);
-	}
-	printf("ok\n");
+		printf("machine %s\n%d %s\n", mkey, status, body);
+	} else if (strcmp(argv[2], "h2post") == 0) {
+		req = read_body(argv[4], &len);
+		outcap = outlen = len + 65536;
+		if ((out = malloc(outlen)) == NULL)
+			err(1, NULL);
+		if (tsc_h2_request(&t, "POST", argv[3], req, len, &status, out,
+		    &outlen) == -1)
+			errx(1, "%s", t.err);
+		printf("%d %zu\n", status, outlen);
+		fwrite(out, 1, MIN(outlen, outcap - 1), stdout);
+		free(req);
+		free(out);
+	} else if (strcmp(argv[2], "h2many") == 0)
+		h2many(&t, argv[3], mkey);
+	else if (strcmp(argv[2], "h2reset") == 0) {
+		memset(&r, 0, sizeof(r));
+		r.method = "GET";
+		r.path = "/coordd/ticks";
+		if (tsc_h2_submit(&t, &r) == -1 ||
+		    tsc_h2_wait_status(&t, &r) == -1 ||
+		    tsc_h2_reset(&t, &r) == -1)
+			errx(1, "%s", t.err);
+		tsc_h2_req_free(&r);
+		usleep(400000);
+		len = sizeof(body);
+		if (tsc_h2_request(&t, "GET", "/coordd/echo", NULL, 0, &status,
+		    body, &len) == -1)
+			errx(1, "after the reset: %s", t.err);
+		if (status != 200)
+			errx(1, "after the reset: status %d", status);
+		printf("ok\n");
+	} else if (strcmp(argv[2], "h2garbage") == 0) {
+		if (tsc_send(&t, "GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+		    29) == -1)
+			errx(1, "%s", t.err);
+		if (tsc_wait_closed(&t) == -1)
+			errx(1, "the server did not close: %s", t.err);
+		printf("closed\n");
+	} else if (strcmp(argv[2], "handshake") == 0)
+		printf("ok\n");
+	else
+		errx(1, "unknown command %s", argv[2]);
 	tsc_close(&t);
 	return (0);
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <nghttp2/nghttp2.h>
 #include <sodium.h>
 
 #include "tsclient.h"
@@ -72,6 +73,9 @@ tsc_connect(struct tsc *t)
 void
 tsc_close(struct tsc *t)
 {
+	if (t->h2 != NULL)
+		nghttp2_session_del(t->h2);
+	t->h2 = NULL;
 	if (t->fd != -1)
 		close(t->fd);
 	t->fd = -1;
@@ -301,5 +305,353 @@ tsc_send(struct tsc *t, const void *buf, size_t len)
 		p += part;
 		len -= part;
 	} while (len > 0);
+	return (0);
+}
+
+/* Read until the server closes; 0 on a close, -1 on a timeout. */
+int
+tsc_wait_closed(struct tsc *t)
+{
+	ssize_t	n;
+
+	for (;;) {
+		t->rlen = 0;
+		if ((n = tsc_fill(t)) == 0)
+			return (0);
+		if (n == -1)
+			return (errno == ECONNRESET ? 0 : -1);
+	}
+}
+
+static int
+tsc_h2_on_header(nghttp2_session *ng, const nghttp2_frame *frame,
+    const uint8_t *name, size_t namelen, const uint8_t *value,
+    size_t valuelen, uint8_t flags, void *arg)
+{
+	struct tsc_h2req	*req;
+	char			 buf[8];
+
+	if (frame->hd.type != NGHTTP2_HEADERS ||
+	    (req = nghttp2_session_get_stream_user_data(ng,
+	    frame->hd.stream_id)) == NULL)
+		return (0);
+	if (namelen == 7 && memcmp(name, ":status", 7) == 0 &&
+	    valuelen < sizeof(buf)) {
+		memcpy(buf, value, valuelen);
+		buf[valuelen] = '\0';
+		req->status = atoi(buf);
+	}
+	return (0);
+}
+
+static int
+tsc_h2_on_data(nghttp2_session *ng, uint8_t flags, int32_t id,
+    const uint8_t *data, size_t len, void *arg)
+{
+	struct tsc_h2req	*req;
+	uint8_t			*p;
+	size_t			 cap;
+
+	if ((req = nghttp2_session_get_stream_user_data(ng, id)) == NULL)
+		return (0);
+	if (req->outlen + len > TSC_H2_MAXOUT)
+		return (NGHTTP2_ERR_CALLBACK_FAILURE);
+	if (req->outlen + len > req->outcap) {
+		cap = MAX(req->outcap * 2, req->outlen + len);
+		if ((p = realloc(req->out, cap)) == NULL)
+			return (NGHTTP2_ERR_CALLBACK_FAILURE);
+		req->out = p;
+		req->outcap = cap;
+	}
+	memcpy(req->out + req->outlen, data, len);
+	req->outlen += len;
+	return (0);
+}
+
+static int
+tsc_h2_on_close(nghttp2_session *ng, int32_t id, uint32_t error_code,
+    void *arg)
+{
+	struct tsc_h2req	*req;
+
+	if ((req = nghttp2_session_get_stream_user_data(ng, id)) == NULL)
+		return (0);
+	req->done = 1;
+	req->error = error_code;
+	return (0);
+}
+
+static ssize_t
+tsc_h2_read_body(nghttp2_session *ng, int32_t id, uint8_t *buf, size_t len,
+    uint32_t *data_flags, nghttp2_data_source *source, void *arg)
+{
+	struct tsc_h2req	*req = source->ptr;
+	size_t			 n;
+
+	n = MIN(len, req->bodylen - req->bodyoff);
+	memcpy(buf, req->body + req->bodyoff, n);
+	req->bodyoff += n;
+	if (req->bodyoff == req->bodylen)
+		*data_flags |= NGHTTP2_DATA_FLAG_EOF;
+	return (n);
+}
+
+/* An HTTP/2 client session on the established Noise transport. */
+int
+tsc_h2_start(struct tsc *t)
+{
+	nghttp2_session_callbacks	*cbs;
+	nghttp2_settings_entry		 iv;
+	int				 r;
+
+	if (t->h2 != NULL)
+		return (0);
+	if (nghttp2_session_callbacks_new(&cbs) != 0) {
+		snprintf(t->err, sizeof(t->err), "out of memory");
+		return (-1);
+	}
+	nghttp2_session_callbacks_set_on_header_callback(cbs,
+	    tsc_h2_on_header);
+	nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs,
+	    tsc_h2_on_data);
+	nghttp2_session_callbacks_set_on_stream_close_callback(cbs,
+	    tsc_h2_on_close);
+	r = nghttp2_session_client_new(&t->h2, cbs, t);
+	nghttp2_session_callbacks_del(cbs);
+	iv.settings_id = NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE;
+	iv.value = t->h2window;
+	if (r != 0 || nghttp2_submit_settings(t->h2, NGHTTP2_FLAG_NONE, &iv,
+	    t->h2window > 0 ? 1 : 0) != 0 || (t->h2window > 0 &&
+	    nghttp2_session_set_local_window_size(t->h2, NGHTTP2_FLAG_NONE, 0,
+	    t->h2window) != 0)) {
+		snprintf(t->err, sizeof(t->err), "nghttp2: %s",
+		    nghttp2_strerror(r));
+		return (-1);
+	}
+	return (0);
+}
+
+int
+tsc_h2_submit(struct tsc *t, struct tsc_h2req *req)
+{
+	nghttp2_data_provider	 prd;
+	nghttp2_nv		 nva[4];
+	char			 authority[300];
+	size_t			 i;
+
+	if (tsc_h2_start(t) == -1)
+		return (-1);
+	snprintf(authority, sizeof(authority), "%s:%s", t->host, t->port);
+	nva[0].name = (uint8_t *)":method";
+	nva[0].value = (uint8_t *)req->method;
+	nva[1].name = (uint8_t *)":scheme";
+	nva[1].value = (uint8_t *)"https";
+	nva[2].name = (uint8_t *)":authority";
+	nva[2].value = (uint8_t *)authority;
+	nva[3].name = (uint8_t *)":path";
+	nva[3].value = (uint8_t *)req->path;
+	for (i = 0; i < 4; i++) {
+		nva[i].namelen = strlen((char *)nva[i].name);
+		nva[i].valuelen = strlen((char *)nva[i].value);
+		nva[i].flags = NGHTTP2_NV_FLAG_NONE;
+	}
+	req->bodyoff = 0;
+	req->status = 0;
+	req->done = 0;
+	req->error = 0;
+	req->outlen = 0;
+	prd.source.ptr = req;
+	prd.read_callback = tsc_h2_read_body;
+	if ((req->id = nghttp2_submit_request(t->h2, NULL, nva, 4,
+	    req->body != NULL ? &prd : NULL, req)) < 0) {
+		snprintf(t->err, sizeof(t->err), "submit: %s",
+		    nghttp2_strerror(req->id));
+		return (-1);
+	}
+	return (0);
+}
+
+void
+tsc_h2_req_free(struct tsc_h2req *req)
+{
+	free(req->out);
+	req->out = NULL;
+	req->outlen = req->outcap = 0;
+}
+
+/* Send whatever nghttp2 has, in full Noise records where possible. */
+static int
+tsc_h2_send(struct tsc *t)
+{
+	const uint8_t	*data;
+	uint8_t		 pt[NOISE_REC_MAXPT];
+	size_t		 ptlen = 0, n;
+	ssize_t		 len;
+
+	for (;;) {
+		if ((len = nghttp2_session_mem_send(t->h2, &data)) < 0) {
+			snprintf(t->err, sizeof(t->err), "nghttp2 send: %s",
+			    nghttp2_strerror((int)len));
+			return (-1);
+		}
+		if (len == 0)
+			break;
+		while (len > 0) {
+			n = MIN((size_t)len, sizeof(pt) - ptlen);
+			memcpy(pt + ptlen, data, n);
+			ptlen += n;
+			data += n;
+			len -= n;
+			if (ptlen == sizeof(pt)) {
+				if (tsc_send(t, pt, ptlen) == -1)
+					return (-1);
+				ptlen = 0;
+			}
+		}
+	}
+	if (ptlen > 0 && tsc_send(t, pt, ptlen) == -1)
+		return (-1);
+	return (0);
+}
+
+/* Open the whole records in rbuf and feed them to nghttp2. */
+static int
+tsc_h2_records(struct tsc *t, int *nrec)
+{
+	uint8_t		 pt[NOISE_REC_MAXPT];
+	size_t		 reclen, ptlen;
+	ssize_t		 r;
+	const char	*err = NULL;
+	int		 lr;
+
+	*nrec = 0;
+	for (;;) {
+		if ((lr = noise_record_len(t->rbuf, t->rlen, &reclen,
+		    &err)) == -1) {
+			snprintf(t->err, sizeof(t->err), "record: %s", err);
+			return (-1);
+		}
+		if (lr == 0 || reclen > t->rlen)
+			return (0);
+		if (noise_transport_open(&t->nt, t->rbuf, reclen, pt,
+		    sizeof(pt), &ptlen) != NOISE_OK) {
+			snprintf(t->err, sizeof(t->err), "open: %s",
+			    t->nt.nt_errstr);
+			return (-1);
+		}
+		memmove(t->rbuf, t->rbuf + reclen, t->rlen - reclen);
+		t->rlen -= reclen;
+		(*nrec)++;
+		if ((r = nghttp2_session_mem_recv(t->h2, pt, ptlen)) < 0) {
+			snprintf(t->err, sizeof(t->err), "nghttp2 recv: %s",
+			    nghttp2_strerror((int)r));
+			return (-1);
+		}
+	}
+}
+
+/*
+ * Run the session until every one of the requests is done, or with
+ * headers only, until each has its status.
+ */
+static int
+tsc_h2_pump(struct tsc *t, struct tsc_h2req *reqs, size_t nreqs,
+    int headers)
+{
+	size_t	i;
+	ssize_t	n;
+	int	nrec;
+
+	if (tsc_h2_start(t) == -1)
+		return (-1);
+	for (;;) {
+		if (tsc_h2_send(t) == -1)
+			return (-1);
+		for (i = 0; i < nreqs && (reqs[i].done ||
+		    (headers && reqs[i].status != 0)); i++)
+			;
+		if (i == nreqs)
+			return (0);
+		if (!nghttp2_session_want_read(t->h2) &&
+		    !nghttp2_session_want_write(t->h2)) {
+			snprintf(t->err, sizeof(t->err), "HTTP/2 session over");
+			return (-1);
+		}
+		if (tsc_h2_records(t, &nrec) == -1)
+			return (-1);
+		if (nrec > 0)
+			continue;
+		if ((n = tsc_fill(t)) <= 0) {
+			if (n == 0)
+				snprintf(t->err, sizeof(t->err),
+				    "connection closed");
+			return (-1);
+		}
+	}
+}
+
+int
+tsc_h2_wait(struct tsc *t, struct tsc_h2req *reqs, size_t nreqs)
+{
+	return (tsc_h2_pump(t, reqs, nreqs, 0));
+}
+
+int
+tsc_h2_wait_status(struct tsc *t, struct tsc_h2req *req)
+{
+	return (tsc_h2_pump(t, req, 1, 1));
+}
+
+/* Cancel a request: RST_STREAM, sent at once. */
+int
+tsc_h2_reset(struct tsc *t, struct tsc_h2req *req)
+{
+	int	r;
+
+	if ((r = nghttp2_submit_rst_stream(t->h2, NGHTTP2_FLAG_NONE, req->id,
+	    NGHTTP2_CANCEL)) != 0) {
+		snprintf(t->err, sizeof(t->err), "reset: %s",
+		    nghttp2_strerror(r));
+		return (-1);
+	}
+	return (tsc_h2_send(t));
+}
+
+/*
+ * One request on the connection's HTTP/2 session.  out gets up to
+ * *outlen - 1 bytes of the body, NUL-terminated; *outlen becomes the
+ * length of the whole body.
+ */
+int
+tsc_h2_request(struct tsc *t, const char *method, const char *path,
+    const void *body, size_t bodylen, int *status, char *out,
+    size_t *outlen)
+{
+	struct tsc_h2req	 req;
+	size_t			 n;
+
+	memset(&req, 0, sizeof(req));
+	req.method = method;
+	req.path = path;
+	req.body = body;
+	req.bodylen = bodylen;
+	if (tsc_h2_submit(t, &req) == -1 || tsc_h2_wait(t, &req, 1) == -1) {
+		tsc_h2_req_free(&req);
+		return (-1);
+	}
+	*status = req.status;
+	if (*outlen > 0) {
+		n = MIN(req.outlen, *outlen - 1);
+		if (n > 0)
+			memcpy(out, req.out, n);
+		out[n] = '\0';
+	}
+	*outlen = req.outlen;
+	tsc_h2_req_free(&req);
+	if (req.status == 0) {
+		snprintf(t->err, sizeof(t->err), "stream %d reset: %s", req.id,
+		    nghttp2_http2_strerror(req.error));
+		return (-1);
+	}
 	return (0);
 }

@@ -3,6 +3,10 @@
  * need no Go: fetch the server key, open the Noise transport over the
  * /ts2021 upgrade, and exchange records.  Blocking sockets; one
  * connection per struct.  The load generator builds on it later.
+ *
+ * Inside Noise, HTTP/2 runs on an nghttp2 client session: submit any
+ * number of requests with tsc_h2_submit(), then tsc_h2_wait() for them
+ * all; tsc_h2_request() does one request the same way.
  */
 #ifndef TSCLIENT_H
 #define TSCLIENT_H
@@ -13,6 +17,25 @@
 #include "noise.h"
 
 #define TSC_CAPVER	113
+#define TSC_H2_MAXOUT	(64 * 1024 * 1024)	/* largest response body */
+
+struct nghttp2_session;
+
+/* One HTTP/2 request and, once done, its answer. */
+struct tsc_h2req {
+	const char	*method;
+	const char	*path;
+	const uint8_t	*body;		/* NULL: no request body */
+	size_t		 bodylen;
+	size_t		 bodyoff;	/* sent so far */
+	int32_t		 id;
+	int		 status;
+	int		 done;
+	uint32_t	 error;		/* RST_STREAM code, 0 if none */
+	uint8_t		*out;		/* response body, malloc'ed */
+	size_t		 outlen;
+	size_t		 outcap;
+};
 
 struct tsc {
 	char			 host[256];
@@ -25,6 +48,8 @@ struct tsc {
 	struct noise_transport	 nt;
 	uint8_t			 rbuf[2 * NOISE_REC_MAX];
 	size_t			 rlen;
+	struct nghttp2_session	*h2;
+	int32_t			 h2window;	/* ours; 0: nghttp2's */
 	char			 err[256];
 };
 
@@ -36,5 +61,15 @@ int	tsc_handshake(struct tsc *, const uint8_t *, size_t, int *,
 	    char *, size_t);
 int	tsc_send(struct tsc *, const void *, size_t);
 void	tsc_close(struct tsc *);
+int	tsc_wait_closed(struct tsc *);
+
+int	tsc_h2_start(struct tsc *);
+int	tsc_h2_submit(struct tsc *, struct tsc_h2req *);
+int	tsc_h2_wait(struct tsc *, struct tsc_h2req *, size_t);
+int	tsc_h2_wait_status(struct tsc *, struct tsc_h2req *);
+int	tsc_h2_reset(struct tsc *, struct tsc_h2req *);
+void	tsc_h2_req_free(struct tsc_h2req *);
+int	tsc_h2_request(struct tsc *, const char *, const char *, const void *,
+	    size_t, int *, char *, size_t *);
 
 #endif /* TSCLIENT_H */

@@ -16,6 +16,9 @@ PARENT=""
 FAILED=0
 RUN_AS=
 
+# The coordinator's echo and streaming routes, for the protocol tests.
+export COORDD_TEST_ROUTES=1
+
 # Sanitizer builds: leak checks cannot run inside a chroot.
 export ASAN_OPTIONS="detect_leaks=0:abort_on_error=0"
 

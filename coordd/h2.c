@@ -1,0 +1,511 @@
+/*
+ * HTTP/2 server sessions over the Noise transport: see h2.h.
+ */
+#include <sys/types.h>
+#include <sys/queue.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <nghttp2/nghttp2.h>
+
+#include "coordinator.h"
+#include "h2.h"
+#include "log.h"
+
+struct h2_session {
+	struct conn			*s_conn;
+	nghttp2_session			*s_ng;
+	TAILQ_HEAD(, h2_stream)		 s_streams;
+	size_t				 s_bodybytes;	/* all request bodies */
+	struct event			 s_flush_ev;
+	const char			*s_errstr;
+	char				 s_errbuf[128];
+};
+
+static void	h2_flush_cb(int, short, void *);
+static int	h2_stream_error(struct h2_stream *, int, const char *);
+
+static void
+h2_schedule_flush(struct h2_session *s)
+{
+	struct timeval	tv = { 0, 0 };
+
+	if (!evtimer_pending(&s->s_flush_ev, NULL))
+		evtimer_add(&s->s_flush_ev, &tv);
+}
+
+/* Answers submitted outside nghttp2's own calls go out from here. */
+static void
+h2_flush_cb(int fd, short event, void *arg)
+{
+	struct h2_session	*s = arg;
+
+	ts2021_write(s->s_conn);
+}
+
+static void
+h2_stream_free(struct h2_session *s, struct h2_stream *st)
+{
+	size_t	i;
+
+	TAILQ_REMOVE(&s->s_streams, st, st_entry);
+	if (st->st_body != NULL) {
+		s->s_bodybytes -= evbuffer_get_length(st->st_body);
+		evbuffer_free(st->st_body);
+	}
+	if (st->st_out != NULL)
+		evbuffer_free(st->st_out);
+	for (i = 0; i < st->st_nhdrs; i++) {
+		free(st->st_hdrs[i].h_name);
+		free(st->st_hdrs[i].h_value);
+	}
+	free(st);
+}
+
+static int
+h2_on_begin_headers(nghttp2_session *ng, const nghttp2_frame *frame,
+    void *arg)
+{
+	struct h2_session	*s = arg;
+	struct h2_stream	*st;
+
+	if (frame->hd.type != NGHTTP2_HEADERS ||
+	    frame->headers.cat != NGHTTP2_HCAT_REQUEST)
+		return (0);
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return (NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE);
+	st->st_sess = s;
+	st->st_conn = s->s_conn;
+	st->st_id = frame->hd.stream_id;
+	TAILQ_INSERT_TAIL(&s->s_streams, st, st_entry);
+	if ((st->st_body = evbuffer_new()) == NULL ||
+	    (st->st_out = evbuffer_new()) == NULL) {
+		h2_stream_free(s, st);
+		return (NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE);
+	}
+	nghttp2_session_set_stream_user_data(ng, st->st_id, st);
+	return (0);
+}
+
+static int
+h2_on_header(nghttp2_session *ng, const nghttp2_frame *frame,
+    const uint8_t *name, size_t namelen, const uint8_t *value,
+    size_t valuelen, uint8_t flags, void *arg)
+{
+	struct h2_stream	*st;
+	struct h2_header	*h;
+	size_t			 i, total;
+
+	if (frame->hd.type != NGHTTP2_HEADERS ||
+	    frame->headers.cat != NGHTTP2_HCAT_REQUEST ||
+	    (st = nghttp2_session_get_stream_user_data(ng,
+	    frame->hd.stream_id)) == NULL)
+		return (0);
+	if (namelen == 7 && memcmp(name, ":method", 7) == 0) {
+		if (valuelen >= sizeof(st->st_method))
+			return (NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE);
+		memcpy(st->st_method, value, valuelen);
+		st->st_method[valuelen] = '\0';
+		return (0);
+	}
+	if (namelen == 5 && memcmp(name, ":path", 5) == 0) {
+		if (valuelen >= sizeof(st->st_path))
+			return (NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE);
+		memcpy(st->st_path, value, valuelen);
+		st->st_path[valuelen] = '\0';
+		return (0);
+	}
+	if (namelen > 0 && name[0] == ':')
+		return (0);	/* :scheme and :authority are ignored */
+	total = namelen + valuelen;
+	for (i = 0; i < st->st_nhdrs; i++)
+		total += strlen(st->st_hdrs[i].h_name) +
+		    strlen(st->st_hdrs[i].h_value);
+	if (st->st_nhdrs == H2_MAX_HEADERS || total > H2_MAX_HEADER_LIST)
+		return (NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE);
+	h = &st->st_hdrs[st->st_nhdrs];
+	if ((h->h_name = strndup((const char *)name, namelen)) == NULL ||
+	    (h->h_value = strndup((const char *)value, valuelen)) == NULL) {
+		free(h->h_name);
+		h->h_name = NULL;
+		return (NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE);
+	}
+	st->st_nhdrs++;
+	return (0);
+}
+
+static int
+h2_on_data_chunk(nghttp2_session *ng, uint8_t flags, int32_t id,
+    const uint8_t *data, size_t len, void *arg)
+{
+	struct h2_session	*s = arg;
+	struct h2_stream	*st;
+	size_t			 have;
+
+	if ((st = nghttp2_session_get_stream_user_data(ng, id)) == NULL ||
+	    st->st_bad)
+		return (0);
+	have = evbuffer_get_length(st->st_body);
+	if (have + len > H2_MAX_BODY ||
+	    s->s_bodybytes + len > H2_MAX_SESSION_BODY) {
+		/* The answer ends the stream; nghttp2 resets the rest. */
+		s->s_bodybytes -= have;
+		evbuffer_drain(st->st_body, have);
+		return (h2_stream_error(st, 413, "request body too large\n"));
+	}
+	if (evbuffer_add(st->st_body, data, len) == -1)
+		return (NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE);
+	s->s_bodybytes += len;
+	return (0);
+}
+
+static int
+h2_on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame,
+    void *arg)
+{
+	struct h2_stream	*st;
+
+	if ((frame->hd.type != NGHTTP2_HEADERS &&
+	    frame->hd.type != NGHTTP2_DATA) ||
+	    !(frame->hd.flags & NGHTTP2_FLAG_END_STREAM) ||
+	    (st = nghttp2_session_get_stream_user_data(ng,
+	    frame->hd.stream_id)) == NULL || st->st_bad || st->st_routed)
+		return (0);
+	st->st_routed = 1;
+	if (st->st_method[0] == '\0' || st->st_path[0] == '\0')
+		return (h2_stream_error(st, 400, "bad request\n"));
+	log_debug("h2 %s: stream %d: %s %s", st->st_conn->peer, st->st_id,
+	    st->st_method, st->st_path);
+	h2_route(st);
+	return (0);
+}
+
+static int
+h2_on_stream_close(nghttp2_session *ng, int32_t id, uint32_t error_code,
+    void *arg)
+{
+	struct h2_session	*s = arg;
+	struct h2_stream	*st;
+
+	if ((st = nghttp2_session_get_stream_user_data(ng, id)) == NULL)
+		return (0);
+	if (error_code != NGHTTP2_NO_ERROR)
+		log_debug("h2 %s: stream %d closed: %s", s->s_conn->peer, id,
+		    nghttp2_http2_strerror(error_code));
+	nghttp2_session_set_stream_user_data(ng, id, NULL);
+	h2_stream_free(s, st);
+	return (0);
+}
+
+static ssize_t
+h2_read_data(nghttp2_session *ng, int32_t id, uint8_t *buf, size_t len,
+    uint32_t *data_flags, nghttp2_data_source *source, void *arg)
+{
+	struct h2_stream	*st = source->ptr;
+	int			 n;
+
+	if ((n = evbuffer_remove(st->st_out, buf, len)) == -1)
+		return (NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE);
+	if (evbuffer_get_length(st->st_out) == 0) {
+		if (st->st_out_eof)
+			*data_flags |= NGHTTP2_DATA_FLAG_EOF;
+		else if (n == 0) {
+			st->st_deferred = 1;
+			return (NGHTTP2_ERR_DEFERRED);
+		}
+	}
+	return (n);
+}
+
+struct h2_session *
+h2_session_new(struct conn *conn)
+{
+	struct h2_session		*s;
+	nghttp2_session_callbacks	*cbs = NULL;
+	nghttp2_settings_entry		 iv[] = {
+		{ NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, H2_MAX_STREAMS },
+		{ NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, H2_STREAM_WINDOW },
+		{ NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, H2_MAX_HEADER_LIST },
+	};
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return (NULL);
+	s->s_conn = conn;
+	TAILQ_INIT(&s->s_streams);
+	evtimer_set(&s->s_flush_ev, h2_flush_cb, s);
+	if (nghttp2_session_callbacks_new(&cbs) != 0)
+		goto fail;
+	nghttp2_session_callbacks_set_on_begin_headers_callback(cbs,
+	    h2_on_begin_headers);
+	nghttp2_session_callbacks_set_on_header_callback(cbs, h2_on_header);
+	nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs,
+	    h2_on_data_chunk);
+	nghttp2_session_callbacks_set_on_frame_recv_callback(cbs,
+	    h2_on_frame_recv);
+	nghttp2_session_callbacks_set_on_stream_close_callback(cbs,
+	    h2_on_stream_close);
+	if (nghttp2_session_server_new(&s->s_ng, cbs, s) != 0)
+		goto fail;
+	nghttp2_session_callbacks_del(cbs);
+	cbs = NULL;
+	if (nghttp2_submit_settings(s->s_ng, NGHTTP2_FLAG_NONE, iv,
+	    sizeof(iv) / sizeof(iv[0])) != 0 ||
+	    nghttp2_session_set_local_window_size(s->s_ng, NGHTTP2_FLAG_NONE,
+	    0, H2_CONN_WINDOW) != 0)
+		goto fail;
+	return (s);
+ fail:
+	if (cbs != NULL)
+		nghttp2_session_callbacks_del(cbs);
+	h2_session_free(s);
+	return (NULL);
+}
+
+void
+h2_session_free(struct h2_session *s)
+{
+	struct h2_stream	*st;
+
+	if (s == NULL)
+		return;
+	evtimer_del(&s->s_flush_ev);
+	/* nghttp2_session_del() calls no stream close callbacks. */
+	if (s->s_ng != NULL)
+		nghttp2_session_del(s->s_ng);
+	while ((st = TAILQ_FIRST(&s->s_streams)) != NULL)
+		h2_stream_free(s, st);
+	free(s);
+}
+
+const char *
+h2_session_error(struct h2_session *s)
+{
+	return (s->s_errstr != NULL ? s->s_errstr : "unknown error");
+}
+
+static void
+h2_session_seterr(struct h2_session *s, const char *what, int error)
+{
+	snprintf(s->s_errbuf, sizeof(s->s_errbuf), "%s: %s", what,
+	    nghttp2_strerror(error));
+	s->s_errstr = s->s_errbuf;
+}
+
+/* Feed decrypted client bytes to nghttp2; -1 ends the connection. */
+int
+h2_session_recv(struct h2_session *s, struct evbuffer *in)
+{
+	size_t		 len;
+	ssize_t		 r;
+	uint8_t		*p;
+
+	while ((len = evbuffer_get_length(in)) > 0) {
+		if ((p = evbuffer_pullup(in, len)) == NULL) {
+			s->s_errstr = "out of memory";
+			return (-1);
+		}
+		if ((r = nghttp2_session_mem_recv(s->s_ng, p, len)) < 0) {
+			h2_session_seterr(s, "receive", (int)r);
+			return (-1);
+		}
+		evbuffer_drain(in, (size_t)r);
+	}
+	return (0);
+}
+
+static int
+h2_seal(struct h2_session *s, struct evbuffer *out, const uint8_t *pt,
+    size_t ptlen)
+{
+	uint8_t		rec[NOISE_REC_MAX];
+	size_t		reclen;
+
+	if (noise_transport_seal(s->s_conn->nt, pt, ptlen, rec, sizeof(rec),
+	    &reclen) != NOISE_OK) {
+		s->s_errstr = s->s_conn->nt->nt_errstr;
+		return (-1);
+	}
+	if (evbuffer_add(out, rec, reclen) == -1) {
+		s->s_errstr = "out of memory";
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Pull frames from nghttp2 into Noise records of at most NOISE_REC_MAXPT
+ * plaintext bytes, until nghttp2 has nothing more or the output is above
+ * the high mark.  -1 ends the connection.
+ */
+int
+h2_session_flush(struct h2_session *s)
+{
+	struct evbuffer	*out = bufferevent_get_output(s->s_conn->bev);
+	const uint8_t	*data;
+	uint8_t		 pt[NOISE_REC_MAXPT];
+	size_t		 ptlen = 0, n;
+	ssize_t		 len;
+
+	while (evbuffer_get_length(out) < H2_OUT_HIWAT) {
+		if ((len = nghttp2_session_mem_send(s->s_ng, &data)) < 0) {
+			h2_session_seterr(s, "send", (int)len);
+			return (-1);
+		}
+		if (len == 0)
+			break;
+		while (len > 0) {
+			n = MINIMUM((size_t)len, sizeof(pt) - ptlen);
+			memcpy(pt + ptlen, data, n);
+			ptlen += n;
+			data += n;
+			len -= n;
+			if (ptlen == sizeof(pt)) {
+				if (h2_seal(s, out, pt, ptlen) == -1)
+					return (-1);
+				ptlen = 0;
+			}
+		}
+	}
+	if (ptlen > 0 && h2_seal(s, out, pt, ptlen) == -1)
+		return (-1);
+	return (0);
+}
+
+/* Neither side has anything more to say: the session is over. */
+int
+h2_session_done(struct h2_session *s)
+{
+	return (!nghttp2_session_want_read(s->s_ng) &&
+	    !nghttp2_session_want_write(s->s_ng));
+}
+
+struct h2_stream *
+h2_stream_find(struct h2_session *s, int32_t id)
+{
+	return (nghttp2_session_get_stream_user_data(s->s_ng, id));
+}
+
+const char *
+h2_stream_header(struct h2_stream *st, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < st->st_nhdrs; i++)
+		if (strcasecmp(st->st_hdrs[i].h_name, name) == 0)
+			return (st->st_hdrs[i].h_value);
+	return (NULL);
+}
+
+static int
+h2_submit(struct h2_stream *st, int status, const char *ctype,
+    ssize_t clen, int withdata)
+{
+	nghttp2_data_provider	 prd;
+	nghttp2_nv		 nva[3];
+	char			 sbuf[8], lbuf[24];
+	size_t			 nnv = 0;
+	int			 r;
+
+	if (st->st_responded || status < 100 || status > 999)
+		return (-1);
+	snprintf(sbuf, sizeof(sbuf), "%d", status);
+#define H2_NV(n, v) do {						\
+	nva[nnv].name = (uint8_t *)(n);					\
+	nva[nnv].namelen = strlen(n);					\
+	nva[nnv].value = (uint8_t *)(v);				\
+	nva[nnv].valuelen = strlen(v);					\
+	nva[nnv].flags = NGHTTP2_NV_FLAG_NONE;				\
+	nnv++;								\
+} while (0)
+	H2_NV(":status", sbuf);
+	if (ctype != NULL)
+		H2_NV("content-type", ctype);
+	if (clen >= 0) {
+		snprintf(lbuf, sizeof(lbuf), "%zd", clen);
+		H2_NV("content-length", lbuf);
+	}
+#undef H2_NV
+	prd.source.ptr = st;
+	prd.read_callback = h2_read_data;
+	if ((r = nghttp2_submit_response(st->st_sess->s_ng, st->st_id, nva,
+	    nnv, withdata ? &prd : NULL)) != 0) {
+		log_debug("h2 %s: stream %d: %s", st->st_conn->peer,
+		    st->st_id, nghttp2_strerror(r));
+		return (-1);
+	}
+	st->st_responded = 1;
+	h2_schedule_flush(st->st_sess);
+	return (0);
+}
+
+/* One whole answer. */
+int
+h2_stream_respond(struct h2_stream *st, int status, const char *ctype,
+    const void *body, size_t len)
+{
+	if (st->st_responded)
+		return (-1);
+	if (len > 0 && evbuffer_add(st->st_out, body, len) == -1)
+		return (-1);
+	st->st_out_eof = 1;
+	return (h2_submit(st, status, ctype, (ssize_t)len, len > 0));
+}
+
+/* An answer whose body follows with h2_stream_write, h2_stream_end. */
+int
+h2_stream_begin(struct h2_stream *st, int status, const char *ctype)
+{
+	return (h2_submit(st, status, ctype, -1, 1));
+}
+
+static int
+h2_stream_resume(struct h2_stream *st)
+{
+	if (st->st_responded && st->st_deferred) {
+		st->st_deferred = 0;
+		if (nghttp2_session_resume_data(st->st_sess->s_ng,
+		    st->st_id) != 0)
+			return (-1);
+	}
+	h2_schedule_flush(st->st_sess);
+	return (0);
+}
+
+int
+h2_stream_write(struct h2_stream *st, const void *data, size_t len)
+{
+	if (st->st_out_eof || evbuffer_add(st->st_out, data, len) == -1)
+		return (-1);
+	return (h2_stream_resume(st));
+}
+
+int
+h2_stream_end(struct h2_stream *st)
+{
+	st->st_out_eof = 1;
+	return (h2_stream_resume(st));
+}
+
+/* Bytes written to the stream that nghttp2 has not taken yet. */
+size_t
+h2_stream_pending(struct h2_stream *st)
+{
+	return (evbuffer_get_length(st->st_out));
+}
+
+/* An error answer, and no routing for this request. */
+static int
+h2_stream_error(struct h2_stream *st, int status, const char *msg)
+{
+	st->st_bad = 1;
+	log_info("h2 %s: stream %d: %s %s answered %d", st->st_conn->peer,
+	    st->st_id, st->st_method, st->st_path, status);
+	if (h2_stream_respond(st, status, "text/plain", msg,
+	    strlen(msg)) == -1)
+		return (NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE);
+	return (0);
+}
