@@ -66,5 +66,6 @@ void	 ctl_command(struct ctl_conn *, int, char **);
 json_t	*json_user(const void *);
 json_t	*json_preauthkey(const void *);
 json_t	*json_apikey(const void *);
+json_t	*json_node(const void *);
 
 #endif /* APID_H */

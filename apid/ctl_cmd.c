@@ -59,10 +59,17 @@ static void	run_apikey_create(struct ctl_conn *, struct ctl_args *);
 static void	run_apikey_list(struct ctl_conn *, struct ctl_args *);
 static void	run_apikey_expire(struct ctl_conn *, struct ctl_args *);
 static void	run_apikey_delete(struct ctl_conn *, struct ctl_args *);
+static void	run_node_list(struct ctl_conn *, struct ctl_args *);
+static void	run_node_delete(struct ctl_conn *, struct ctl_args *);
+static void	run_node_expire(struct ctl_conn *, struct ctl_args *);
+static void	run_node_rename(struct ctl_conn *, struct ctl_args *);
+static void	run_debug_create_node(struct ctl_conn *, struct ctl_args *);
 
 #define USERS	"users", "user"
 #define PAKS	"preauthkeys", "preauthkey authkey pre"
 #define APIKEYS	"apikeys", "apikey api"
+#define NODES	"nodes", "node"
+#define DEBUG	"debug", NULL
 
 static const struct ctl_cmd ctl_cmds[] = {
 	{ USERS, "create", "c new", {
@@ -104,6 +111,23 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ APIKEYS, "delete", "remove del rm", {
 	    { "prefix", 'p', 1 }, { "id", 'i', 1 }, { "force", 0, 0 } },
 	    0, run_apikey_delete },
+	{ NODES, "list", "ls show", {
+	    { "user", 'u', 1 }, { "force", 0, 0 } },
+	    0, run_node_list },
+	{ NODES, "delete", "del", {
+	    { "identifier", 'i', 1 }, { "force", 0, 0 } },
+	    0, run_node_delete },
+	{ NODES, "expire", "logout exp e", {
+	    { "identifier", 'i', 1 }, { "expiry", 'e', 1 },
+	    { "disable", 'd', 0 }, { "force", 0, 0 } },
+	    0, run_node_expire },
+	{ NODES, "rename", NULL, {
+	    { "identifier", 'i', 1 }, { "force", 0, 0 } },
+	    1, run_node_rename },
+	{ DEBUG, "create-node", NULL, {
+	    { "name", 0, 1 }, { "user", 'u', 1 }, { "key", 'k', 1 },
+	    { "route", 'r', 1 }, { "force", 0, 0 } },
+	    0, run_debug_create_node },
 };
 
 static int
@@ -266,6 +290,10 @@ ctl_store_reply(struct imsgev *iev, struct imsg *imsg, void *arg)
 				json_array_append_new(c->items,
 				    json_apikey(rec));
 		}
+		break;
+	case IMSG_STORE_NODE:
+		if ((rec = pb_unpack(&coordd__node__descriptor, imsg)))
+			json_array_append_new(c->items, json_node(rec));
 		break;
 	case IMSG_DONE:
 		doc = c->single ? json_incref(json_array_get(c->items, 0)) :
@@ -564,6 +592,113 @@ run_apikey_delete(struct ctl_conn *c, struct ctl_args *a)
 		    0);
 }
 
+static void
+run_node_list(struct ctl_conn *c, struct ctl_args *a)
+{
+	Coordd__NodeQuery	q = COORDD__NODE_QUERY__INIT;
+
+	q.user_name = (char *)(arg(a, "user") ?: "");
+	ctl_ask(c, IMSG_STORE_NODE_LIST, &q.base, "nodes", 0);
+}
+
+static int
+node_id(struct ctl_conn *c, struct ctl_args *a, uint64_t *id)
+{
+	const char	*s = arg(a, "identifier");
+
+	if (s == NULL) {
+		fail(c, "--identifier is required");
+		return (-1);
+	}
+	if (parse_id(s, id) == -1) {
+		fail(c, "invalid --identifier \"%s\"", s);
+		return (-1);
+	}
+	return (0);
+}
+
+static void
+run_node_delete(struct ctl_conn *c, struct ctl_args *a)
+{
+	Coordd__NodeQuery	q = COORDD__NODE_QUERY__INIT;
+
+	if (node_id(c, a, &q.id) == 0)
+		ctl_ask(c, IMSG_STORE_NODE_DELETE, &q.base, "Node deleted", 0);
+}
+
+/* RFC 3339 in UTC ("2026-01-02T03:04:05Z"); -1 if it is not. */
+static int
+parse_rfc3339(const char *s, int64_t *out)
+{
+	struct tm	 tm;
+	const char	*end;
+	time_t		 t;
+
+	memset(&tm, 0, sizeof(tm));
+	if ((end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
+		return (-1);
+	if (strcmp(end, "Z") != 0 && strcmp(end, "+00:00") != 0)
+		return (-1);
+	if ((t = timegm(&tm)) <= 0)
+		return (-1);
+	*out = t;
+	return (0);
+}
+
+static void
+run_node_expire(struct ctl_conn *c, struct ctl_args *a)
+{
+	Coordd__NodeExpire	 m = COORDD__NODE_EXPIRE__INIT;
+	const char		*e = arg(a, "expiry");
+
+	if (node_id(c, a, &m.id) == -1)
+		return;
+	if (e != NULL && e[0] != '\0' && parse_rfc3339(e, &m.expiry) == -1)
+		return (fail(c, "invalid --expiry \"%s\" (use RFC 3339, "
+		    "e.g. 2026-01-02T15:04:05Z)", e));
+	m.disable = arg(a, "disable") != NULL;
+	ctl_ask(c, IMSG_STORE_NODE_EXPIRE, &m.base, "node", 1);
+}
+
+static void
+run_node_rename(struct ctl_conn *c, struct ctl_args *a)
+{
+	Coordd__NodeRename	m = COORDD__NODE_RENAME__INIT;
+
+	if (node_id(c, a, &m.id) == -1)
+		return;
+	if (a->npos != 1)
+		return (fail(c, "usage: nodes rename -i ID NEW_NAME"));
+	m.new_name = (char *)a->pos[0];
+	ctl_ask(c, IMSG_STORE_NODE_RENAME, &m.base, "node", 1);
+}
+
+/* A node registered by the admin for a user, without a client. */
+static void
+run_debug_create_node(struct ctl_conn *c, struct ctl_args *a)
+{
+	Coordd__NodeRegister	 m = COORDD__NODE_REGISTER__INIT;
+	const char		*name = arg(a, "name"), *user = arg(a, "user");
+	const char		*key = arg(a, "key");
+	char			 mkey[128];
+
+	if (name == NULL || user == NULL || key == NULL)
+		return (fail(c, "--name, --user and --key are required"));
+	if (arg(a, "route") != NULL)
+		return (fail(c, "--route is not supported yet"));
+	if (name[0] == '\0' || user[0] == '\0')
+		return (fail(c, "--name and --user must not be empty"));
+	/* headscale takes the key with or without its "mkey:". */
+	if (strncmp(key, "mkey:", 5) != 0) {
+		snprintf(mkey, sizeof(mkey), "mkey:%s", key);
+		key = mkey;
+	}
+	m.machine_key = (char *)key;
+	m.hostname = (char *)name;
+	m.user = (char *)user;
+	ctl_ask(c, IMSG_STORE_NODE_REGISTER, &m.base, "node", 1);
+}
+
 void
 ctl_command(struct ctl_conn *c, int argc, char **argv)
 {
@@ -573,7 +708,8 @@ ctl_command(struct ctl_conn *c, int argc, char **argv)
 	size_t			 i;
 
 	if (argc < 2)
-		return (fail(c, "usage: coordctl users|preauthkeys|apikeys "
+		return (fail(c, "usage: coordctl "
+		    "users|nodes|preauthkeys|apikeys|debug "
 		    "command ..."));
 	for (i = 0; i < nitems(ctl_cmds); i++) {
 		cmd = &ctl_cmds[i];

@@ -89,3 +89,59 @@ json_apikey(const void *arg)
 	    "createdAt", json_ts(k->created_at),
 	    "lastSeen", json_ts(k->last_seen)));
 }
+
+static const char *
+json_regmethod(const char *m)
+{
+	if (m == NULL)
+		return ("REGISTER_METHOD_UNSPECIFIED");
+	if (strcmp(m, "authkey") == 0)
+		return ("REGISTER_METHOD_AUTH_KEY");
+	if (strcmp(m, "cli") == 0)
+		return ("REGISTER_METHOD_CLI");
+	if (strcmp(m, "oidc") == 0)
+		return ("REGISTER_METHOD_OIDC");
+	return ("REGISTER_METHOD_UNSPECIFIED");
+}
+
+json_t *
+json_node(const void *arg)
+{
+	const Coordd__Node	*n = arg;
+	json_t			*ips, *tags, *o;
+	size_t			 i;
+
+	ips = json_array();
+	if (n->ipv4 != NULL && n->ipv4[0] != '\0')
+		json_array_append_new(ips, json_string(n->ipv4));
+	if (n->ipv6 != NULL && n->ipv6[0] != '\0')
+		json_array_append_new(ips, json_string(n->ipv6));
+	tags = json_array();
+	for (i = 0; i < n->n_tags; i++)
+		json_array_append_new(tags, json_str(n->tags[i]));
+	o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
+	    " s:o, s:s, s:o, s:b}",
+	    "id", json_id(n->id),
+	    "machineKey", json_str(n->machine_key),
+	    "nodeKey", json_str(n->node_key),
+	    "discoKey", json_str(n->disco_key),
+	    "ipAddresses", ips,
+	    "name", json_str(n->hostname),
+	    "user", n->user != NULL ? json_user(n->user) : json_null(),
+	    "lastSeen", json_null(),
+	    "expiry", json_ts(n->expiry),
+	    "preAuthKey", json_null(),
+	    "createdAt", json_ts(n->created_at),
+	    "registerMethod", json_regmethod(n->register_method),
+	    "givenName", json_str(n->given_name),
+	    "online", 0);
+	if (o == NULL) {
+		json_decref(tags);
+		return (NULL);
+	}
+	json_object_set_new(o, "approvedRoutes", json_array());
+	json_object_set_new(o, "availableRoutes", json_array());
+	json_object_set_new(o, "subnetRoutes", json_array());
+	json_object_set_new(o, "tags", tags);
+	return (o);
+}

@@ -74,11 +74,17 @@ enum imsg_type {
 	IMSG_STORE_APIKEY_EXPIRE = 242,
 	IMSG_STORE_APIKEY_DELETE = 243,
 	IMSG_STORE_APIKEY_CHECK = 244,
+	IMSG_STORE_NODE_REGISTER = 250,	/* NodeRegister -> Node, DONE */
+	IMSG_STORE_NODE_LIST = 251,	/* NodeQuery -> Node..., DONE */
+	IMSG_STORE_NODE_DELETE = 252,	/* NodeQuery -> Result */
+	IMSG_STORE_NODE_EXPIRE = 253,	/* NodeExpire -> Node, DONE */
+	IMSG_STORE_NODE_RENAME = 254,	/* NodeRename -> Node, DONE */
 
 	/* Replies from stored. */
 	IMSG_STORE_USER = 260,		/* one User */
 	IMSG_STORE_PAK = 261,		/* one PreAuthKey */
 	IMSG_STORE_APIKEY = 262,	/* one ApiKey */
+	IMSG_STORE_NODE = 263,		/* one Node */
 
 	/* coordctl <-> apid over the control socket. */
 	IMSG_CTL_HELLO = 300,		/* peerid carries the version */

@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 #include <yaml.h>
@@ -35,11 +36,41 @@ static const struct column apikey_cols[] = {
 	{ NULL, NULL, 0 }
 };
 
+static const struct column node_cols[] = {
+	{ "ID", "id", 4 }, { "Hostname", "name", 12 },
+	{ "Name", "givenName", 12 }, { "User", "user.name", 10 },
+	{ "IP addresses", "ipAddresses", 29 }, { "Expired", "=expired", 7 },
+	{ NULL, NULL, 0 }
+};
+
+/* Whether an RFC 3339 time ("...Z") is in the past; null is never. */
+static json_t *
+expired(json_t *v)
+{
+	struct tm	 tm;
+	const char	*end;
+
+	if (!json_is_string(v))
+		return (json_false());
+	memset(&tm, 0, sizeof(tm));
+	if ((end = strptime(json_string_value(v), "%Y-%m-%dT%H:%M:%S",
+	    &tm)) == NULL)
+		return (json_true());
+	return (json_boolean(timegm(&tm) <= time(NULL)));
+}
+
 static json_t *
 field_get(json_t *obj, const char *field)
 {
+	static json_t	*computed;
 	char		 head[64];
 	const char	*dot;
+
+	if (strcmp(field, "=expired") == 0) {
+		json_decref(computed);
+		computed = expired(json_object_get(obj, "expiry"));
+		return (computed);
+	}
 
 	if ((dot = strchr(field, '.')) == NULL)
 		return (json_object_get(obj, field));
@@ -51,8 +82,18 @@ static void
 cell(FILE *f, json_t *v, int width)
 {
 	char	buf[128];
+	json_t	*e;
+	size_t	 i;
 
-	if (json_is_string(v))
+	if (json_is_array(v) && json_array_size(v) > 0 &&
+	    json_is_string(json_array_get(v, 0))) {
+		buf[0] = '\0';
+		json_array_foreach(v, i, e) {
+			if (i > 0)
+				strlcat(buf, ", ", sizeof(buf));
+			strlcat(buf, json_string_value(e) ?: "", sizeof(buf));
+		}
+	} else if (json_is_string(v))
 		snprintf(buf, sizeof(buf), "%s", json_string_value(v));
 	else if (json_is_boolean(v))
 		snprintf(buf, sizeof(buf), "%s", json_is_true(v) ? "true" :
@@ -194,6 +235,8 @@ output_render(FILE *f, enum output_format fmt, const char *kind, json_t *doc)
 		return (render_table(f, pak_cols, doc));
 	if (strcmp(kind, "apikeys") == 0)
 		return (render_table(f, apikey_cols, doc));
+	if (strcmp(kind, "node") == 0 || strcmp(kind, "nodes") == 0)
+		return (render_table(f, node_cols, doc));
 	if (json_is_string(doc))
 		fprintf(f, "%s\n", json_string_value(doc));
 	return (0);

@@ -139,7 +139,9 @@ struct db_apikey {
 	time_t		last_seen;		/* 0: never */
 };
 
-/* The node columns the snapshot and the user operations need. */
+#define DB_REGMETHOD_MAX	15	/* "authkey", "cli", "oidc" */
+
+/* A node row, without the big JSON columns (host_info, endpoints). */
 struct db_node {
 	uint64_t	id;
 	uint64_t	user_id;		/* 0: tagged node */
@@ -149,8 +151,35 @@ struct db_node {
 	char		ipv6[DB_IP_MAX + 1];
 	char		machine_key[DB_NODEKEY_MAX + 1];
 	char		node_key[DB_NODEKEY_MAX + 1];
+	char		disco_key[DB_NODEKEY_MAX + 1];	/* "" if unknown */
+	char		register_method[DB_REGMETHOD_MAX + 1];
+	uint64_t	auth_key_id;		/* 0: none */
 	time_t		expiry;			/* 0: never */
 	time_t		created_at;
+	time_t		updated_at;
+	size_t		ntags;
+	char		tags[DB_TAGS_MAX][DB_TAG_MAX + 1]; /* sorted, unique */
+};
+
+/*
+ * Arguments of a registration.  A node is owned by a user (user_id,
+ * no tags) or by tags (user_id 0).  NULL strings are "".
+ */
+struct db_node_new {
+	const char		*machine_key;	/* "mkey:" + 64 hex */
+	const char		*node_key;	/* "nodekey:" + 64 hex */
+	const char		*disco_key;	/* "discokey:" + 64 hex or "" */
+	const char		*hostname;
+	const char		*given_name;	/* a free DNS label */
+	uint64_t		 user_id;
+	const char *const	*tags;
+	size_t			 ntags;
+	const char		*ipv4;		/* "" or NULL: none */
+	const char		*ipv6;
+	const char		*register_method; /* authkey, cli, oidc */
+	uint64_t		 auth_key_id;	/* 0: none; else marked used */
+	time_t			 expiry;	/* 0: never */
+	const char		*host_info;	/* JSON object; NULL: "{}" */
 };
 
 /* Per-kind callbacks of db_snapshot(); NULL members are skipped. */
@@ -233,6 +262,23 @@ enum db_status	 db_node_list(struct db *,
 		    char *, size_t);
 enum db_status	 db_node_insert_raw(struct db *, const struct db_node *,
 		    uint64_t, uint64_t *, uint64_t *, char *, size_t);
+int		 db_node_key_valid(const char *, const char *);
+enum db_status	 db_node_register(struct db *, const struct db_node_new *,
+		    struct db_node *, uint64_t *, char *, size_t);
+enum db_status	 db_node_get(struct db *, uint64_t, struct db_node *,
+		    char *, size_t);
+enum db_status	 db_node_get_by_machine_key(struct db *, const char *,
+		    struct db_node *, char *, size_t);
+int		 db_node_given_name_taken(struct db *, const char *,
+		    uint64_t);
+enum db_status	 db_node_set_node_key(struct db *, uint64_t, const char *,
+		    uint64_t, struct db_node *, uint64_t *, char *, size_t);
+enum db_status	 db_node_delete(struct db *, uint64_t, struct db_node *,
+		    uint64_t *, char *, size_t);
+enum db_status	 db_node_expire(struct db *, uint64_t, time_t,
+		    struct db_node *, uint64_t *, char *, size_t);
+enum db_status	 db_node_rename(struct db *, uint64_t, const char *,
+		    struct db_node *, uint64_t *, char *, size_t);
 
 #ifdef DB_INTERNAL
 /*
@@ -292,6 +338,11 @@ int		 db_bind_id(sqlite3_stmt *, int, uint64_t);
 time_t		 db_column_time(sqlite3_stmt *, int, time_t);
 int		 db_column_bool(sqlite3_stmt *, int);
 void		 db_column_str(sqlite3_stmt *, int, char *, size_t);
+
+/* db_keys.c */
+char		*db_tags_encode(const char *const *, size_t, char *, size_t);
+int		 db_tags_decode(const char *, char (*)[DB_TAG_MAX + 1],
+		    size_t *);
 
 /* db_schema.c */
 int		 db_schema_read(struct db *, char *, size_t);

@@ -59,9 +59,6 @@ static enum db_status	db_secret_verify(const char *, const char *,
 static int		db_key_split(const char *, const char *, char *,
 			    const char **);
 static int		db_tag_cmp(const void *, const void *);
-static char		*db_tags_encode(const char *const *, size_t, char *,
-			    size_t);
-static int		db_tags_decode(const char *, struct db_preauthkey *);
 static int		db_pak_row(sqlite3_stmt *, struct db_preauthkey *);
 static enum db_status	db_pak_update(struct db *, const char *, uint64_t,
 			    int, uint64_t *, char *, size_t);
@@ -267,7 +264,7 @@ db_tag_cmp(const void *a, const void *b)
  * array text the tags column holds; NULL with a message on bad input.
  * The caller free()s the result.
  */
-static char *
+char *
 db_tags_encode(const char *const *tags, size_t ntags, char *err,
     size_t errlen)
 {
@@ -311,15 +308,15 @@ db_tags_encode(const char *const *tags, size_t ntags, char *err,
 	return (s);
 }
 
-/* The tags column into k; -1 if it is not an array of valid tags. */
-static int
-db_tags_decode(const char *s, struct db_preauthkey *k)
+/* A tags column into tags; -1 if it is not an array of valid tags. */
+int
+db_tags_decode(const char *s, char (*tags)[DB_TAG_MAX + 1], size_t *ntags)
 {
 	json_t		*a, *v;
 	size_t		 i;
 	int		 ret = -1;
 
-	k->ntags = 0;
+	*ntags = 0;
 	if (s == NULL || *s == '\0')
 		return (0);
 	if ((a = json_loads(s, JSON_REJECT_DUPLICATES, NULL)) == NULL)
@@ -330,8 +327,8 @@ db_tags_decode(const char *s, struct db_preauthkey *k)
 		if (!json_is_string(v) ||
 		    db_tag_valid(json_string_value(v), NULL, 0) == -1)
 			goto done;
-		strlcpy(k->tags[k->ntags++], json_string_value(v),
-		    sizeof(k->tags[0]));
+		strlcpy(tags[(*ntags)++], json_string_value(v),
+		    sizeof(tags[0]));
 	}
 	ret = 0;
  done:
@@ -369,8 +366,8 @@ db_pak_row(sqlite3_stmt *st, struct db_preauthkey *k)
 	k->expiration = db_column_time(st, 9, 1);
 	k->created_at = db_column_time(st, 10, 0);
 	db_column_str(st, 11, k->description, sizeof(k->description));
-	if (db_tags_decode((const char *)sqlite3_column_text(st, 8), k) ==
-	    -1) {
+	if (db_tags_decode((const char *)sqlite3_column_text(st, 8), k->tags,
+	    &k->ntags) == -1) {
 		log_warnx("pre_auth_keys row %llu: unreadable tags",
 		    (unsigned long long)k->id);
 		return (-1);

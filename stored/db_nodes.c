@@ -1,20 +1,34 @@
 /*
- * Nodes, so far only what users and the snapshot need: a count per
- * owner, a listing of the identifying columns, and a raw insert for
- * tests.  Registration, updates and deletes come with the node work.
+ * Nodes: registration, the lookups it needs, and the admin operations
+ * (delete, expire, rename).  Addresses and given names are chosen by
+ * the caller (stored keeps the address allocator); here they are only
+ * checked and stored.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #define DB_INTERNAL
 #include "log.h"
 #include "db.h"
+#include "names.h"
 
 #define NODE_COLS	"id, user_id, hostname, given_name, ipv4, ipv6," \
-			" machine_key, node_key, expiry, created_at"
+			" machine_key, node_key, expiry, created_at," \
+			" disco_key, register_method, auth_key_id," \
+			" updated_at, tags"
 
-static void	db_node_row(sqlite3_stmt *, struct db_node *);
+static void		db_node_row(sqlite3_stmt *, struct db_node *);
+static enum db_status	db_node_query(struct db *, const char *, uint64_t,
+			    const char *, struct db_node *, char *, size_t);
+static enum db_status	db_node_use_key(struct db *, uint64_t, char *,
+			    size_t);
+static enum db_status	db_node_write(struct db *, const char *, uint64_t,
+			    const char *, time_t, uint64_t, struct db_node *,
+			    uint64_t *, char *, size_t);
 
 static void
 db_node_row(sqlite3_stmt *st, struct db_node *n)
@@ -31,6 +45,396 @@ db_node_row(sqlite3_stmt *st, struct db_node *n)
 	/* An unreadable expiry fails closed: long expired. */
 	n->expiry = db_column_time(st, 8, 1);
 	n->created_at = db_column_time(st, 9, 0);
+	db_column_str(st, 10, n->disco_key, sizeof(n->disco_key));
+	db_column_str(st, 11, n->register_method,
+	    sizeof(n->register_method));
+	n->auth_key_id = (uint64_t)sqlite3_column_int64(st, 12);
+	n->updated_at = db_column_time(st, 13, 0);
+	if (db_tags_decode((const char *)sqlite3_column_text(st, 14),
+	    n->tags, &n->ntags) == -1) {
+		log_warnx("nodes row %llu: unreadable tags",
+		    (unsigned long long)n->id);
+		n->ntags = 0;
+	}
+}
+
+/*
+ * A key as Tailscale writes it: head (e.g. "nodekey:") and 64 lower
+ * case hex digits.
+ */
+int
+db_node_key_valid(const char *key, const char *head)
+{
+	size_t	i, hl = strlen(head);
+
+	if (key == NULL || strncmp(key, head, hl) != 0 ||
+	    strlen(key + hl) != 64)
+		return (0);
+	for (i = hl; key[i] != '\0'; i++)
+		if (!isxdigit((unsigned char)key[i]) ||
+		    isupper((unsigned char)key[i]))
+			return (0);
+	return (1);
+}
+
+/* One live node where the column of sql (?1 id or ?2 text) matches. */
+static enum db_status
+db_node_query(struct db *db, const char *sql, uint64_t id, const char *s,
+    struct db_node *n, char *err, size_t errlen)
+{
+	sqlite3_stmt	*st;
+	enum db_status	 ret;
+
+	if ((st = db_stmt(db, sql, err, errlen)) == NULL)
+		return (DB_ERROR);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	db_bind_text(st, 2, s != NULL ? s : "");
+	if ((ret = db_step_row(db, st, "node not found", "reading node",
+	    err, errlen)) == DB_OK)
+		db_node_row(st, n);
+	db_stmt_done(st);
+	return (ret);
+}
+
+enum db_status
+db_node_get(struct db *db, uint64_t id, struct db_node *n, char *err,
+    size_t errlen)
+{
+	static const char sql[] = "SELECT " NODE_COLS " FROM nodes"
+	    " WHERE id = ?1 AND ?2 = '' AND deleted_at IS NULL";
+
+	return (db_node_query(db, sql, id, "", n, err, errlen));
+}
+
+enum db_status
+db_node_get_by_machine_key(struct db *db, const char *mkey,
+    struct db_node *n, char *err, size_t errlen)
+{
+	static const char sql[] = "SELECT " NODE_COLS " FROM nodes"
+	    " WHERE ?1 = 0 AND machine_key = ?2 AND deleted_at IS NULL"
+	    " ORDER BY id LIMIT 1";
+
+	return (db_node_query(db, sql, 0, mkey, n, err, errlen));
+}
+
+/*
+ * Whether a live node other than except_id has this given name (case
+ * does not matter in DNS).  An error answers "taken": fail closed.
+ */
+int
+db_node_given_name_taken(struct db *db, const char *name,
+    uint64_t except_id)
+{
+	static const char sql[] = "SELECT 1 FROM nodes"
+	    " WHERE lower(given_name) = lower(?2) AND id <> ?1"
+	    " AND deleted_at IS NULL LIMIT 1";
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((st = db_stmt(db, sql, NULL, 0)) == NULL)
+		return (1);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)except_id);
+	db_bind_text(st, 2, name);
+	rc = sqlite3_step(st);
+	db_stmt_done(st);
+	return (rc != SQLITE_DONE);
+}
+
+/*
+ * Mark a single-use key used as part of the current write; a reusable
+ * key stays as it is.  A single-use key already used refuses.
+ */
+static enum db_status
+db_node_use_key(struct db *db, uint64_t id, char *err, size_t errlen)
+{
+	static const char sql[] = "UPDATE pre_auth_keys SET used = 1"
+	    " WHERE id = ?1 AND NOT used AND NOT reusable";
+	static const char reusable[] = "SELECT reusable FROM pre_auth_keys"
+	    " WHERE id = ?1";
+	sqlite3_stmt	*st;
+	enum db_status	 ret;
+
+	if (id == 0)
+		return (DB_OK);
+	if ((ret = db_write_id(db, sql, id, "using pre-auth key", err,
+	    errlen)) != DB_OK || sqlite3_changes(db->db_sql) == 1)
+		return (ret);
+	if ((st = db_stmt(db, reusable, err, errlen)) == NULL)
+		return (DB_ERROR);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	if ((ret = db_step_row(db, st, "pre-auth key not found",
+	    "reading pre-auth key", err, errlen)) == DB_OK &&
+	    !db_column_bool(st, 0)) {
+		db_seterr(err, errlen, "authkey already used");
+		ret = DB_INVALID;
+	}
+	db_stmt_done(st);
+	return (ret);
+}
+
+/* The checks of db_node_register() that need no database. */
+static int
+db_node_new_valid(const struct db_node_new *nn, char *err, size_t errlen)
+{
+	const char	*rm = nn->register_method;
+	json_t		*hi;
+	size_t		 i;
+
+	if (!db_node_key_valid(nn->machine_key, "mkey:")) {
+		db_seterr(err, errlen, "invalid machine key: want mkey: and "
+		    "64 hex digits");
+		return (-1);
+	}
+	if (!db_node_key_valid(nn->node_key, "nodekey:")) {
+		db_seterr(err, errlen, "invalid node key: want nodekey: and "
+		    "64 hex digits");
+		return (-1);
+	}
+	if (nn->disco_key != NULL && nn->disco_key[0] != '\0' &&
+	    !db_node_key_valid(nn->disco_key, "discokey:")) {
+		db_seterr(err, errlen, "invalid disco key");
+		return (-1);
+	}
+	if (db_text_valid(nn->hostname, DB_HOSTNAME_MAX, "hostname", err,
+	    errlen) == -1)
+		return (-1);
+	if (nn->given_name == NULL || !name_label_valid(nn->given_name)) {
+		db_seterr(err, errlen, "invalid given name: want a DNS label "
+		    "of a-z, 0-9 and -");
+		return (-1);
+	}
+	if ((nn->user_id == 0) == (nn->ntags == 0)) {
+		db_seterr(err, errlen, "a node is owned by a user or by tags");
+		return (-1);
+	}
+	if (rm == NULL || (strcmp(rm, "authkey") && strcmp(rm, "cli") &&
+	    strcmp(rm, "oidc"))) {
+		db_seterr(err, errlen, "unknown register method");
+		return (-1);
+	}
+	if (nn->expiry < 0) {
+		db_seterr(err, errlen, "negative expiry");
+		return (-1);
+	}
+	if (nn->host_info != NULL) {
+		hi = json_loads(nn->host_info, JSON_REJECT_DUPLICATES, NULL);
+		i = json_is_object(hi);
+		json_decref(hi);
+		if (!i) {
+			db_seterr(err, errlen, "host info is not a JSON "
+			    "object");
+			return (-1);
+		}
+	}
+	for (i = 0; i < 2; i++) {
+		const char *ip = i == 0 ? nn->ipv4 : nn->ipv6;
+
+		if (db_text_valid(ip, DB_IP_MAX, "address", err,
+		    errlen) == -1)
+			return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Register a new node, and mark its single-use pre-auth key used in the
+ * same write.  DB_EXISTS if the machine key or the given name is taken.
+ */
+enum db_status
+db_node_register(struct db *db, const struct db_node_new *nn,
+    struct db_node *out, uint64_t *seq, char *err, size_t errlen)
+{
+	static const char sql[] = "INSERT INTO nodes (machine_key,"
+	    " node_key, disco_key, endpoints, host_info, ipv4, ipv6,"
+	    " hostname, given_name, user_id, register_method, tags,"
+	    " auth_key_id, expiry, approved_routes, created_at, updated_at)"
+	    " VALUES (?1, ?2, ?3, '[]', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+	    " ?12, ?13, '[]', ?14, ?14)";
+	sqlite3_stmt	*st;
+	struct db_node	*old = NULL;
+	char		*tags = NULL;
+	enum db_status	 ret;
+	uint64_t	 id;
+
+	if (db_node_new_valid(nn, err, errlen) == -1)
+		return (DB_INVALID);
+	if ((tags = db_tags_encode(nn->tags, nn->ntags, err, errlen)) ==
+	    NULL)
+		return (DB_INVALID);
+	if ((old = malloc(sizeof(*old))) == NULL) {
+		free(tags);
+		db_seterr(err, errlen, "out of memory");
+		return (DB_ERROR);
+	}
+	if (db_op_begin(db, err, errlen) != DB_OK) {
+		ret = DB_ERROR;
+		goto free;
+	}
+	if ((ret = db_node_get_by_machine_key(db, nn->machine_key, old, err,
+	    errlen)) == DB_OK) {
+		db_seterr(err, errlen, "machine key already registered as "
+		    "node %llu", (unsigned long long)old->id);
+		ret = DB_EXISTS;
+		goto done;
+	} else if (ret != DB_NOTFOUND)
+		goto done;
+	if (db_node_given_name_taken(db, nn->given_name, 0)) {
+		db_seterr(err, errlen, "given name %s is taken",
+		    nn->given_name);
+		ret = DB_EXISTS;
+		goto done;
+	}
+	if ((st = db_stmt(db, sql, err, errlen)) == NULL) {
+		ret = DB_ERROR;
+		goto done;
+	}
+	db_bind_text(st, 1, nn->machine_key);
+	db_bind_text(st, 2, nn->node_key);
+	db_bind_text(st, 3, nn->disco_key != NULL ? nn->disco_key : "");
+	db_bind_text(st, 4, nn->host_info != NULL ? nn->host_info : "{}");
+	db_bind_text(st, 5, nn->ipv4 != NULL && nn->ipv4[0] != '\0' ?
+	    nn->ipv4 : NULL);
+	db_bind_text(st, 6, nn->ipv6 != NULL && nn->ipv6[0] != '\0' ?
+	    nn->ipv6 : NULL);
+	db_bind_text(st, 7, nn->hostname != NULL ? nn->hostname : "");
+	db_bind_text(st, 8, nn->given_name);
+	db_bind_id(st, 9, nn->user_id);
+	db_bind_text(st, 10, nn->register_method);
+	db_bind_text(st, 11, tags);
+	db_bind_id(st, 12, nn->auth_key_id);
+	db_bind_time(st, 13, nn->expiry);
+	db_bind_time(st, 14, db_now());
+	ret = db_step_done(db, st, "inserting node", err, errlen);
+	db_stmt_done(st);
+	if (ret != DB_OK)
+		goto done;
+	id = (uint64_t)sqlite3_last_insert_rowid(db->db_sql);
+	if ((ret = db_node_use_key(db, nn->auth_key_id, err, errlen)) ==
+	    DB_OK && (ret = db_bump_seq(db, err, errlen)) == DB_OK &&
+	    out != NULL)
+		ret = db_node_get(db, id, out, err, errlen);
+ done:
+	ret = db_op_end(db, ret, seq, err, errlen);
+ free:
+	free(old);
+	free(tags);
+	return (ret);
+}
+
+/*
+ * An update of one live node by id: sql has ?1 id, ?2 now, ?3 text or
+ * ?3 time.  A pre-auth key use_key (0: none) is marked used in the same
+ * write.  The node as it is afterwards goes to out.
+ */
+static enum db_status
+db_node_write(struct db *db, const char *sql, uint64_t id, const char *s,
+    time_t t, uint64_t use_key, struct db_node *out, uint64_t *seq,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt	*st;
+	enum db_status	 ret;
+
+	if (db_op_begin(db, err, errlen) != DB_OK)
+		return (DB_ERROR);
+	if ((st = db_stmt(db, sql, err, errlen)) == NULL) {
+		ret = DB_ERROR;
+		goto done;
+	}
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	db_bind_time(st, 2, db_now());
+	if (s != NULL)
+		db_bind_text(st, 3, s);
+	else
+		db_bind_time(st, 3, t);
+	ret = db_step_done(db, st, "updating node", err, errlen);
+	db_stmt_done(st);
+	if (ret != DB_OK)
+		goto done;
+	if (sqlite3_changes(db->db_sql) != 1) {
+		db_seterr(err, errlen, "node not found");
+		ret = DB_NOTFOUND;
+		goto done;
+	}
+	if ((ret = db_node_use_key(db, use_key, err, errlen)) == DB_OK &&
+	    (ret = db_bump_seq(db, err, errlen)) == DB_OK && out != NULL)
+		ret = db_node_get(db, id, out, err, errlen);
+ done:
+	return (db_op_end(db, ret, seq, err, errlen));
+}
+
+/*
+ * Re-registration of a known machine: its new node key, and the single
+ * use pre-auth key it came with (0: none) marked used, in one write.
+ */
+enum db_status
+db_node_set_node_key(struct db *db, uint64_t id, const char *node_key,
+    uint64_t auth_key_id, struct db_node *out, uint64_t *seq, char *err,
+    size_t errlen)
+{
+	static const char sql[] = "UPDATE nodes SET node_key = ?3,"
+	    " updated_at = ?2 WHERE id = ?1 AND deleted_at IS NULL";
+
+	if (!db_node_key_valid(node_key, "nodekey:")) {
+		db_seterr(err, errlen, "invalid node key: want nodekey: and "
+		    "64 hex digits");
+		return (DB_INVALID);
+	}
+	return (db_node_write(db, sql, id, node_key, 0, auth_key_id, out,
+	    seq, err, errlen));
+}
+
+/* DeleteNode: the row goes; old gets what it was (for its addresses). */
+enum db_status
+db_node_delete(struct db *db, uint64_t id, struct db_node *old,
+    uint64_t *seq, char *err, size_t errlen)
+{
+	static const char sql[] = "DELETE FROM nodes WHERE id = ?1";
+	enum db_status	ret;
+
+	if (db_op_begin(db, err, errlen) != DB_OK)
+		return (DB_ERROR);
+	if ((ret = db_node_get(db, id, old, err, errlen)) == DB_OK &&
+	    (ret = db_write_id(db, sql, id, "deleting node", err,
+	    errlen)) == DB_OK)
+		ret = db_bump_seq(db, err, errlen);
+	return (db_op_end(db, ret, seq, err, errlen));
+}
+
+/* ExpireNode: the key expires at when (now, usually); 0 disables expiry. */
+enum db_status
+db_node_expire(struct db *db, uint64_t id, time_t when,
+    struct db_node *out, uint64_t *seq, char *err, size_t errlen)
+{
+	static const char sql[] = "UPDATE nodes SET expiry = ?3,"
+	    " updated_at = ?2 WHERE id = ?1 AND deleted_at IS NULL";
+
+	if (when < 0) {
+		db_seterr(err, errlen, "negative expiry");
+		return (DB_INVALID);
+	}
+	return (db_node_write(db, sql, id, NULL, when, 0, out, seq, err,
+	    errlen));
+}
+
+/* RenameNode: a new given name, a DNS label no other node has. */
+enum db_status
+db_node_rename(struct db *db, uint64_t id, const char *name,
+    struct db_node *out, uint64_t *seq, char *err, size_t errlen)
+{
+	static const char sql[] = "UPDATE nodes SET given_name = ?3,"
+	    " updated_at = ?2 WHERE id = ?1 AND deleted_at IS NULL";
+
+	if (name == NULL || !name_label_valid(name)) {
+		db_seterr(err, errlen, "invalid name: want a DNS label of "
+		    "a-z, 0-9 and -, at most 63 bytes");
+		return (DB_INVALID);
+	}
+	if (db_node_given_name_taken(db, name, id)) {
+		db_seterr(err, errlen, "name %s is taken", name);
+		return (DB_EXISTS);
+	}
+	return (db_node_write(db, sql, id, name, 0, 0, out, seq, err,
+	    errlen));
 }
 
 /* Nodes a user owns; tagged nodes have no owner and never count. */

@@ -91,6 +91,35 @@ store_flush_pending(int committed)
 	}
 }
 
+/* After a commit (committed) or a lost batch: settle the addresses. */
+static void
+store_flush_ips(int committed)
+{
+	struct stored		*env = store_env;
+	struct store_ipchange	*c;
+
+	while ((c = TAILQ_FIRST(&env->ipchanges)) != NULL) {
+		TAILQ_REMOVE(&env->ipchanges, c, entry);
+		if (c->release == committed)
+			ipalloc_release(&env->ipa, c->addr);
+		free(c);
+	}
+}
+
+void
+store_defer_ip(const char *addr, int release)
+{
+	struct store_ipchange	*c;
+
+	if (addr == NULL || addr[0] == '\0')
+		return;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		fatal("calloc");
+	c->release = release;
+	strlcpy(c->addr, addr, sizeof(c->addr));
+	TAILQ_INSERT_TAIL(&store_env->ipchanges, c, entry);
+}
+
 void
 store_batch_commit(void)
 {
@@ -104,9 +133,11 @@ store_batch_commit(void)
 	if (db_commit(env->db, err, sizeof(err)) != DB_OK) {
 		log_warnx("commit failed, nothing acknowledged: %s", err);
 		db_rollback(env->db, NULL, 0);
+		store_flush_ips(0);
 		store_flush_pending(0);
 		return;
 	}
+	store_flush_ips(1);
 	store_flush_pending(1);
 }
 

@@ -13,6 +13,7 @@
 
 #include "db.h"
 #include "log.h"
+#include "names.h"
 #include "stored.h"
 
 #include "store.pb-c.h"
@@ -433,6 +434,332 @@ op_apikey_check(struct store_req *r)
 	store_result(r->iev, r->imsg, store_status(st), r->err);
 }
 
+/*
+ * Nodes.
+ */
+
+/* A node with its owner, as the API shows it. */
+static void
+node_message(const struct db_node *n, Coordd__Node *m, char **tagv,
+    Coordd__User *um, struct db_user *u)
+{
+	store_pb_node(n, m, tagv);
+	if (n->user_id != 0 && db_user_get(store_env->db, n->user_id, u,
+	    NULL, 0) == DB_OK) {
+		store_pb_user(u, um);
+		m->user = um;
+	}
+}
+
+/* The node as the answer to its request, and to every subscriber. */
+static void
+reply_node(struct store_req *r, const struct db_node *n, uint64_t seq)
+{
+	Coordd__Change	 ch = COORDD__CHANGE__INIT;
+	Coordd__Node	 m;
+	Coordd__User	 um;
+	struct db_user	 u;
+	char		*tagv[DB_TAGS_MAX];
+
+	node_message(n, &m, tagv, &um, &u);
+	store_defer_reply(r->imsg, IMSG_STORE_NODE, &m.base);
+	store_defer_done(r->imsg);
+	ch.seq = seq;
+	ch.kind = COORDD__CHANGE__KIND__NODE_UPSERT;
+	ch.node = &m;
+	store_defer_change(&ch.base);
+}
+
+static int
+node_name_taken(const char *name, void *arg)
+{
+	return (db_node_given_name_taken(store_env->db, name, 0));
+}
+
+/* A new node: addresses, a free name, the row; undone together. */
+static enum db_status
+node_create(struct store_req *r, struct db_node_new *nn, struct db_node *out,
+    uint64_t *seq)
+{
+	char		v4[DB_IP_MAX + 1], v6[DB_IP_MAX + 1];
+	char		given[DB_NAME_MAX + 1];
+	enum db_status	st;
+
+	if (ipalloc_next(&store_env->ipa, v4, sizeof(v4), v6, sizeof(v6),
+	    r->err, sizeof(r->err)) == -1)
+		return (DB_ERROR);
+	if (name_unique(nn->hostname, node_name_taken, NULL, given,
+	    sizeof(given)) == -1) {
+		strlcpy(r->err, "no free name for the node", sizeof(r->err));
+		st = DB_EXISTS;
+		goto fail;
+	}
+	nn->ipv4 = v4;
+	nn->ipv6 = v6;
+	nn->given_name = given;
+	if ((st = db_node_register(store_env->db, nn, out, seq, r->err,
+	    sizeof(r->err))) != DB_OK)
+		goto fail;
+	/* Should the batch be lost, the addresses come back. */
+	store_defer_ip(v4, 0);
+	store_defer_ip(v6, 0);
+	return (DB_OK);
+ fail:
+	if (v4[0] != '\0')
+		ipalloc_release(&store_env->ipa, v4);
+	if (v6[0] != '\0')
+		ipalloc_release(&store_env->ipa, v6);
+	return (st);
+}
+
+/*
+ * A node registers with a pre-auth key, or an admin registers one for
+ * a user (the CLI path, apid only).  A known machine key gets its new
+ * node key instead of a second node.
+ */
+static void
+op_node_register(struct store_req *r)
+{
+	Coordd__NodeRegister	*m;
+	struct db_node_new	 nn;
+	struct db_preauthkey	*k = NULL;
+	struct db_node		*n = NULL;
+	struct db_user		 u;
+	const char		*tags[DB_TAGS_MAX];
+	char			 nodekey[8 + 64 + 1];
+	uint8_t			 raw[32];
+	enum db_status		 st;
+	uint64_t		 seq;
+	size_t			 i;
+
+	m = pb_unpack(&coordd__node_register__descriptor, r->imsg);
+	/* The request held a secret. */
+	if (r->imsg->data != NULL)
+		explicit_bzero(r->imsg->data, r->imsg->datalen);
+	if (m == NULL)
+		return (store_fail(r, DB_INVALID));
+	if ((k = calloc(1, sizeof(*k))) == NULL ||
+	    (n = calloc(1, sizeof(*n))) == NULL)
+		fatal("calloc");
+	memset(&nn, 0, sizeof(nn));
+	nn.machine_key = m->machine_key;
+	nn.node_key = m->node_key;
+	nn.disco_key = m->disco_key;
+	nn.hostname = m->hostname;
+	nn.expiry = m->expiry;
+	nn.host_info = m->host_info[0] != '\0' ? m->host_info : NULL;
+	/* An admin's node has no client yet: a placeholder node key. */
+	if (r->peer == PROC_API && m->auth_key[0] == '\0' &&
+	    m->node_key[0] == '\0') {
+		randombytes_buf(raw, sizeof(raw));
+		strlcpy(nodekey, "nodekey:", sizeof(nodekey));
+		sodium_bin2hex(nodekey + 8, sizeof(nodekey) - 8, raw,
+		    sizeof(raw));
+		nn.node_key = nodekey;
+	}
+	if (!db_node_key_valid(m->machine_key, "mkey:") ||
+	    !db_node_key_valid(nn.node_key, "nodekey:")) {
+		strlcpy(r->err, "invalid machine or node key", sizeof(r->err));
+		st = DB_INVALID;
+		goto fail;
+	}
+	if (store_batch_begin() == -1) {
+		st = DB_ERROR;
+		goto fail;
+	}
+	if (m->auth_key[0] != '\0') {
+		st = db_preauthkey_validate(store_env->db, m->auth_key, k,
+		    r->err, sizeof(r->err));
+		explicit_bzero(m->auth_key, strlen(m->auth_key));
+		if (st == DB_NOTFOUND || st == DB_INVALID) {
+			store_result(r->iev, r->imsg, CTL_ERR_DENIED,
+			    "invalid, expired or used key");
+			goto done;
+		} else if (st != DB_OK)
+			goto fail;
+		nn.register_method = "authkey";
+		nn.auth_key_id = k->id;
+		nn.user_id = k->user_id;
+		for (i = 0; i < k->ntags; i++)
+			tags[i] = k->tags[i];
+		nn.tags = tags;
+		nn.ntags = k->ntags;
+	} else if (r->peer == PROC_API && m->user[0] != '\0') {
+		if ((st = find_user(r, 0, m->user, &u)) != DB_OK)
+			goto fail;
+		nn.register_method = "cli";
+		nn.user_id = u.id;
+	} else {
+		strlcpy(r->err, "a pre-auth key is needed", sizeof(r->err));
+		st = DB_INVALID;
+		goto fail;
+	}
+	if ((st = db_node_get_by_machine_key(store_env->db, m->machine_key,
+	    n, r->err, sizeof(r->err))) == DB_OK)
+		st = db_node_set_node_key(store_env->db, n->id, nn.node_key,
+		    nn.auth_key_id, n, &seq, r->err, sizeof(r->err));
+	else if (st == DB_NOTFOUND)
+		st = node_create(r, &nn, n, &seq);
+	if (st != DB_OK)
+		goto fail;
+	reply_node(r, n, seq);
+	goto done;
+ fail:
+	store_fail(r, st);
+ done:
+	if (m->auth_key != NULL)
+		explicit_bzero(m->auth_key, strlen(m->auth_key));
+	pb_free(m);
+	freezero(k, sizeof(*k));
+	free(n);
+}
+
+struct node_list_ctx {
+	struct store_req	*r;
+	uint64_t		 user_id;
+	int			 filter;
+};
+
+static int
+list_node_cb(const struct db_node *n, void *arg)
+{
+	struct node_list_ctx	*ctx = arg;
+	Coordd__Node		 m;
+	Coordd__User		 um;
+	struct db_user		 u;
+	char			*tagv[DB_TAGS_MAX];
+
+	if (ctx->filter && n->user_id != ctx->user_id)
+		return (0);
+	node_message(n, &m, tagv, &um, &u);
+	return (imsgev_reply_pb(ctx->r->iev, ctx->r->imsg, IMSG_STORE_NODE,
+	    &m.base));
+}
+
+static void
+op_node_list(struct store_req *r)
+{
+	Coordd__NodeQuery	*q;
+	struct node_list_ctx	 ctx;
+	struct db_node		*n;
+	struct db_user		 u;
+	enum db_status		 st = DB_OK;
+
+	if ((q = pb_unpack(&coordd__node_query__descriptor, r->imsg)) == NULL)
+		return (store_fail(r, DB_INVALID));
+	store_batch_commit();
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.r = r;
+	if (q->id != 0) {
+		/* One node: GetNode. */
+		if ((n = malloc(sizeof(*n))) == NULL)
+			fatal("malloc");
+		if ((st = db_node_get(store_env->db, q->id, n, r->err,
+		    sizeof(r->err))) == DB_OK && list_node_cb(n, &ctx) != 0)
+			st = DB_ERROR;
+		free(n);
+	} else {
+		if (q->user_name[0] != '\0') {
+			ctx.filter = 1;
+			if ((st = find_user(r, 0, q->user_name, &u)) == DB_OK)
+				ctx.user_id = u.id;
+		}
+		if (st == DB_OK)
+			st = db_node_list(store_env->db, list_node_cb, &ctx,
+			    r->err, sizeof(r->err));
+	}
+	pb_free(q);
+	if (st != DB_OK)
+		return (store_fail(r, st));
+	imsgev_reply_done(r->iev, r->imsg);
+}
+
+static void
+op_node_delete(struct store_req *r)
+{
+	Coordd__NodeQuery	*q;
+	Coordd__Change		 ch = COORDD__CHANGE__INIT;
+	struct db_node		*n;
+	enum db_status		 st;
+	uint64_t		 seq, id;
+
+	if ((q = pb_unpack(&coordd__node_query__descriptor, r->imsg)) == NULL)
+		return (store_fail(r, DB_INVALID));
+	id = q->id;
+	pb_free(q);
+	if (store_batch_begin() == -1)
+		return (store_fail(r, DB_ERROR));
+	if ((n = malloc(sizeof(*n))) == NULL)
+		fatal("malloc");
+	if ((st = db_node_delete(store_env->db, id, n, &seq, r->err,
+	    sizeof(r->err))) != DB_OK) {
+		free(n);
+		return (store_fail(r, st));
+	}
+	/* The addresses are free once the delete is on disk. */
+	store_defer_ip(n->ipv4, 1);
+	store_defer_ip(n->ipv6, 1);
+	free(n);
+	store_defer_reply(r->imsg, IMSG_RESULT, NULL);
+	ch.seq = seq;
+	ch.kind = COORDD__CHANGE__KIND__NODE_DELETE;
+	ch.id = id;
+	store_defer_change(&ch.base);
+}
+
+static void
+op_node_expire(struct store_req *r)
+{
+	Coordd__NodeExpire	*q;
+	struct db_node		*n;
+	enum db_status		 st;
+	uint64_t		 seq, id;
+	time_t			 when;
+
+	if ((q = pb_unpack(&coordd__node_expire__descriptor, r->imsg)) ==
+	    NULL)
+		return (store_fail(r, DB_INVALID));
+	id = q->id;
+	when = q->disable ? 0 : q->expiry != 0 ? q->expiry : time(NULL);
+	pb_free(q);
+	if (store_batch_begin() == -1)
+		return (store_fail(r, DB_ERROR));
+	if ((n = malloc(sizeof(*n))) == NULL)
+		fatal("malloc");
+	if ((st = db_node_expire(store_env->db, id, when, n, &seq, r->err,
+	    sizeof(r->err))) == DB_OK)
+		reply_node(r, n, seq);
+	else
+		store_fail(r, st);
+	free(n);
+}
+
+static void
+op_node_rename(struct store_req *r)
+{
+	Coordd__NodeRename	*q;
+	struct db_node		*n;
+	enum db_status		 st;
+	uint64_t		 seq;
+
+	if ((q = pb_unpack(&coordd__node_rename__descriptor, r->imsg)) ==
+	    NULL)
+		return (store_fail(r, DB_INVALID));
+	if (store_batch_begin() == -1) {
+		pb_free(q);
+		return (store_fail(r, DB_ERROR));
+	}
+	if ((n = malloc(sizeof(*n))) == NULL)
+		fatal("malloc");
+	if ((st = db_node_rename(store_env->db, q->id, q->new_name, n, &seq,
+	    r->err, sizeof(r->err))) == DB_OK)
+		reply_node(r, n, seq);
+	else
+		store_fail(r, st);
+	pb_free(q);
+	free(n);
+}
+
 /* X25519 with the Noise static key; the key itself never leaves. */
 static void
 op_noise_dh(struct store_req *r)
@@ -503,6 +830,12 @@ static const struct {
 	{ IMSG_STORE_APIKEY_EXPIRE,	P(PROC_API),	op_apikey_expire },
 	{ IMSG_STORE_APIKEY_DELETE,	P(PROC_API),	op_apikey_delete },
 	{ IMSG_STORE_APIKEY_CHECK,	P(PROC_API),	op_apikey_check },
+	{ IMSG_STORE_NODE_REGISTER,	P(PROC_COORD) | P(PROC_API),
+	    op_node_register },
+	{ IMSG_STORE_NODE_LIST,		P(PROC_API),	op_node_list },
+	{ IMSG_STORE_NODE_DELETE,	P(PROC_API),	op_node_delete },
+	{ IMSG_STORE_NODE_EXPIRE,	P(PROC_API),	op_node_expire },
+	{ IMSG_STORE_NODE_RENAME,	P(PROC_API),	op_node_rename },
 #undef P
 };
 

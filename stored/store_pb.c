@@ -54,9 +54,12 @@ store_pb_apikey(const struct db_apikey *k, Coordd__ApiKey *m)
 	m->last_seen = k->last_seen;
 }
 
+/* tagv must hold DB_TAGS_MAX pointers. */
 void
-store_pb_node(const struct db_node *n, Coordd__Node *m)
+store_pb_node(const struct db_node *n, Coordd__Node *m, char **tagv)
 {
+	size_t	i;
+
 	coordd__node__init(m);
 	m->id = n->id;
 	m->user_id = n->user_id;
@@ -67,6 +70,15 @@ store_pb_node(const struct db_node *n, Coordd__Node *m)
 	m->ipv4 = (char *)n->ipv4;
 	m->ipv6 = (char *)n->ipv6;
 	m->expiry = n->expiry;
+	m->disco_key = (char *)n->disco_key;
+	m->register_method = (char *)n->register_method;
+	m->auth_key_id = n->auth_key_id;
+	m->created_at = n->created_at;
+	m->updated_at = n->updated_at;
+	for (i = 0; i < n->ntags && i < DB_TAGS_MAX; i++)
+		tagv[i] = (char *)n->tags[i];
+	m->tags = tagv;
+	m->n_tags = i;
 }
 
 /* enum db_status to enum ctl_status. */

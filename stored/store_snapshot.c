@@ -26,6 +26,7 @@ struct snap {
 	Coordd__Node		 nodes[SNAP_BATCH];
 	Coordd__Node		*nodep[SNAP_BATCH];
 	struct db_node		 dbnodes[SNAP_BATCH];
+	char			*tagv[SNAP_BATCH][DB_TAGS_MAX];
 	size_t			 nnodes;
 };
 
@@ -43,7 +44,7 @@ snap_flush(struct snap *s)
 		s->userp[i] = &s->users[i];
 	}
 	for (i = 0; i < s->nnodes; i++) {
-		store_pb_node(&s->dbnodes[i], &s->nodes[i]);
+		store_pb_node(&s->dbnodes[i], &s->nodes[i], s->tagv[i]);
 		s->nodep[i] = &s->nodes[i];
 	}
 	msg.users = s->userp;

@@ -114,6 +114,32 @@ store_own_dir(const char *dir, const char *file)
 	}
 }
 
+static int
+store_mark_node(const struct db_node *n, void *arg)
+{
+	if (n->ipv4[0] != '\0' && ipalloc_mark(&stored.ipa, n->ipv4) == -1)
+		log_warnx("node %llu: address %s outside the prefixes or "
+		    "taken twice", (unsigned long long)n->id, n->ipv4);
+	if (n->ipv6[0] != '\0' && ipalloc_mark(&stored.ipa, n->ipv6) == -1)
+		log_warnx("node %llu: address %s outside the prefixes or "
+		    "taken twice", (unsigned long long)n->id, n->ipv6);
+	return (0);
+}
+
+/* The allocator knows every address the nodes hold. */
+static void
+store_ipalloc(struct config *conf)
+{
+	char	err[512];
+
+	if (ipalloc_init(&stored.ipa, conf->prefixes_v4, conf->prefixes_v6,
+	    conf->prefixes_allocation, err, sizeof(err)) == -1)
+		fatalx("prefixes: %s", err);
+	if (db_node_list(stored.db, store_mark_node, NULL, err,
+	    sizeof(err)) != DB_OK)
+		fatalx("reading node addresses: %s", err);
+}
+
 static void
 store_open(struct config *conf)
 {
@@ -136,6 +162,7 @@ store_open(struct config *conf)
 	    conf->db_sqlite_wal_autocheckpoint, err, sizeof(err))) == NULL)
 		fatalx("%s: %s", conf->db_sqlite_path, err);
 	store_own_dir(dir, base);
+	store_ipalloc(conf);
 	proc_drop_privs(PROC_STORE, geteuid() == 0 ? dir : NULL);
 	stored.ready = 1;
 	log_debug("database %s open, schema version %d, change %llu",
@@ -182,6 +209,7 @@ main(int argc, char *argv[])
 	if (sodium_init() == -1)
 		fatalx("sodium_init");
 	TAILQ_INIT(&stored.pending);
+	TAILQ_INIT(&stored.ipchanges);
 	event_init();
 	store_batch_init();
 	proc_child_start(PROC_STORE, &store_hooks);
@@ -195,6 +223,7 @@ main(int argc, char *argv[])
 		}
 	if (stored.db != NULL)
 		db_close(stored.db);
+	ipalloc_clear(&stored.ipa);
 	sodium_memzero(stored.noise_priv, sizeof(stored.noise_priv));
 	config_free(stored.conf);
 	return (0);

@@ -11,6 +11,7 @@
 #include <event.h>
 
 #include "imsgev.h"
+#include "ipalloc.h"
 #include "keys.h"
 #include "types.h"
 
@@ -33,6 +34,18 @@ struct store_pending {
 };
 TAILQ_HEAD(store_pendings, store_pending);
 
+/*
+ * An address whose fate hangs on the current transaction: one given to
+ * a new node goes back to the allocator if the batch is lost, one of a
+ * deleted node only once the delete is on disk.
+ */
+struct store_ipchange {
+	TAILQ_ENTRY(store_ipchange) entry;
+	int			 release;	/* 1: freed by a delete */
+	char			 addr[64];
+};
+TAILQ_HEAD(store_ipchanges, store_ipchange);
+
 struct store_peer {
 	struct imsgev		*iev;
 	int			 subscribed;
@@ -48,6 +61,8 @@ struct stored {
 	struct store_pendings	 pending;
 	int			 batch_ops;
 	struct event		 commit_ev;
+	struct ipalloc		 ipa;		/* addresses of nodes */
+	struct store_ipchanges	 ipchanges;
 };
 
 extern struct stored	*store_env;
@@ -61,6 +76,7 @@ void	 store_defer_reply(const struct imsg *, uint32_t,
 void	 store_defer_done(const struct imsg *);
 void	 store_defer_change(const ProtobufCMessage *);
 void	 store_drop_pending(int);
+void	 store_defer_ip(const char *, int);
 
 /* store_ops.c */
 void	 store_dispatch_request(int, struct imsgev *, struct imsg *);
@@ -80,7 +96,7 @@ void	 store_pb_user(const struct db_user *, Coordd__User *);
 void	 store_pb_preauthkey(const struct db_preauthkey *,
 	    Coordd__PreAuthKey *, char **);
 void	 store_pb_apikey(const struct db_apikey *, Coordd__ApiKey *);
-void	 store_pb_node(const struct db_node *, Coordd__Node *);
+void	 store_pb_node(const struct db_node *, Coordd__Node *, char **);
 int	 store_status(int);
 
 #endif /* STORED_H */

@@ -1426,4 +1426,171 @@ TEST(persistence_and_snapshot)
 	db_close(db);
 }
 
+/*
+ * Nodes.
+ */
+
+static const char *
+hexkey(const char *head, int c)
+{
+	static char	buf[4][96];
+	static int	i;
+
+	i = (i + 1) % 4;
+	snprintf(buf[i], sizeof(buf[i]), "%s%064d", head, c);
+	return (buf[i]);
+}
+
+static void
+node_fill(struct db_node_new *nn, uint64_t user, int mk, const char *name,
+    const char *v4)
+{
+	memset(nn, 0, sizeof(*nn));
+	nn->machine_key = hexkey("mkey:", mk);
+	nn->node_key = hexkey("nodekey:", mk);
+	nn->disco_key = hexkey("discokey:", mk);
+	nn->hostname = name;
+	nn->given_name = name;
+	nn->user_id = user;
+	nn->ipv4 = v4;
+	nn->ipv6 = "fd7a:115c:a1e0::1";
+	nn->register_method = "cli";
+}
+
+TEST(node_register_and_ops)
+{
+	struct db		*db;
+	struct db_node_new	 nn;
+	struct db_node		*n, *m;
+	struct db_preauthkey_new req;
+	struct db_preauthkey	*k;
+	char			 once[DB_KEY_BUFSZ];
+	const char		*tags[] = { "tag:b", "tag:a" };
+	uint64_t		 alice, seq, seq2;
+	int			 count = 0;
+
+	if ((db = open_db(tpath("nodes.db"))) == NULL)
+		FAIL("open");
+	n = malloc(sizeof(*n));
+	m = malloc(sizeof(*m));
+	k = malloc(sizeof(*k));
+	if (n == NULL || m == NULL || k == NULL)
+		FAIL("malloc");
+	ASSERT_INT_EQ(mkuser(db, "alice", &alice), DB_OK);
+	node_fill(&nn, alice, 1, "laptop", "100.64.0.1");
+	ASSERT_INT_EQ(db_node_register(db, &nn, n, &seq, errbuf,
+	    sizeof(errbuf)), DB_OK);
+	ASSERT_INT_EQ(n->user_id, alice);
+	ASSERT_STR_EQ(n->given_name, "laptop");
+	ASSERT_STR_EQ(n->register_method, "cli");
+	ASSERT_STR_EQ(n->disco_key, hexkey("discokey:", 1));
+	ASSERT_STR_EQ(n->ipv4, "100.64.0.1");
+	ASSERT_INT_EQ(n->expiry, 0);
+	ASSERT(n->created_at > 0);
+
+	/* The same machine, the same name, bad keys, bad owners. */
+	node_fill(&nn, alice, 1, "other", "100.64.0.2");
+	ASSERT_INT_EQ(db_node_register(db, &nn, m, NULL, errbuf,
+	    sizeof(errbuf)), DB_EXISTS);
+	node_fill(&nn, alice, 2, "LAPTOP", "100.64.0.2");
+	ASSERT_INT_EQ(db_node_register(db, &nn, m, NULL, errbuf,
+	    sizeof(errbuf)), DB_INVALID);
+	node_fill(&nn, alice, 2, "laptop", "100.64.0.2");
+	ASSERT_INT_EQ(db_node_register(db, &nn, m, NULL, errbuf,
+	    sizeof(errbuf)), DB_EXISTS);
+	node_fill(&nn, alice, 2, "x", NULL);
+	nn.machine_key = "mkey:abc";
+	ASSERT_INT_EQ(db_node_register(db, &nn, m, NULL, errbuf,
+	    sizeof(errbuf)), DB_INVALID);
+	node_fill(&nn, alice, 2, "x", NULL);
+	nn.node_key = hexkey("nodekey:", 2);
+	((char *)nn.node_key)[10] = 'G';
+	ASSERT_INT_EQ(db_node_register(db, &nn, m, NULL, errbuf,
+	    sizeof(errbuf)), DB_INVALID);
+	node_fill(&nn, 0, 2, "x", NULL);
+	ASSERT_INT_EQ(db_node_register(db, &nn, m, NULL, errbuf,
+	    sizeof(errbuf)), DB_INVALID);
+	node_fill(&nn, alice, 2, "x", NULL);
+	nn.register_method = "magic";
+	ASSERT_INT_EQ(db_node_register(db, &nn, m, NULL, errbuf,
+	    sizeof(errbuf)), DB_INVALID);
+	node_fill(&nn, alice, 2, "x", NULL);
+	nn.host_info = "[1]";
+	ASSERT_INT_EQ(db_node_register(db, &nn, m, NULL, errbuf,
+	    sizeof(errbuf)), DB_INVALID);
+	ASSERT_INT_EQ(db_change_seq(db), seq);
+
+	/* A tagged node; a single-use key is used by it, once. */
+	memset(&req, 0, sizeof(req));
+	req.user_id = alice;
+	ASSERT_INT_EQ(db_preauthkey_create(db, &req, k, once, sizeof(once),
+	    NULL, errbuf, sizeof(errbuf)), DB_OK);
+	node_fill(&nn, 0, 3, "server", "100.64.0.3");
+	nn.tags = tags;
+	nn.ntags = 2;
+	nn.register_method = "authkey";
+	nn.auth_key_id = k->id;
+	ASSERT_INT_EQ(db_node_register(db, &nn, m, NULL, errbuf,
+	    sizeof(errbuf)), DB_OK);
+	ASSERT_INT_EQ(m->user_id, 0);
+	ASSERT_INT_EQ(m->ntags, 2);
+	ASSERT_STR_EQ(m->tags[0], "tag:a");
+	ASSERT_INT_EQ(m->auth_key_id, k->id);
+	ASSERT_INT_EQ(db_preauthkey_validate(db, once, k, errbuf,
+	    sizeof(errbuf)), DB_INVALID);
+	node_fill(&nn, alice, 4, "other", NULL);
+	nn.auth_key_id = m->auth_key_id;
+	ASSERT_INT_EQ(db_node_register(db, &nn, NULL, NULL, errbuf,
+	    sizeof(errbuf)), DB_INVALID);
+	ASSERT_STR_EQ(errbuf, "authkey already used");
+	ASSERT_INT_EQ(db_node_get_by_machine_key(db, hexkey("mkey:", 4), n,
+	    errbuf, sizeof(errbuf)), DB_NOTFOUND);
+
+	/* Lookups and the name check. */
+	ASSERT_INT_EQ(db_node_get_by_machine_key(db, hexkey("mkey:", 1), n,
+	    errbuf, sizeof(errbuf)), DB_OK);
+	ASSERT_STR_EQ(n->given_name, "laptop");
+	ASSERT(db_node_given_name_taken(db, "laptop", 0));
+	ASSERT(db_node_given_name_taken(db, "Laptop", m->id));
+	ASSERT(!db_node_given_name_taken(db, "laptop", n->id));
+	ASSERT(!db_node_given_name_taken(db, "desk", 0));
+
+	/* Re-registration, rename, expire, delete. */
+	ASSERT_INT_EQ(db_node_set_node_key(db, n->id, hexkey("nodekey:", 9),
+	    0, n, &seq, errbuf, sizeof(errbuf)), DB_OK);
+	ASSERT_STR_EQ(n->node_key, hexkey("nodekey:", 9));
+	ASSERT_INT_EQ(db_node_rename(db, n->id, "server", NULL, NULL, errbuf,
+	    sizeof(errbuf)), DB_EXISTS);
+	ASSERT_INT_EQ(db_node_rename(db, n->id, "bad name", NULL, NULL,
+	    errbuf, sizeof(errbuf)), DB_INVALID);
+	ASSERT_INT_EQ(db_node_rename(db, 999, "desk", NULL, NULL, errbuf,
+	    sizeof(errbuf)), DB_NOTFOUND);
+	ASSERT_INT_EQ(db_node_rename(db, n->id, "desk", n, &seq2, errbuf,
+	    sizeof(errbuf)), DB_OK);
+	ASSERT_INT_EQ(seq2, seq + 1);
+	ASSERT_STR_EQ(n->given_name, "desk");
+	ASSERT_INT_EQ(db_node_rename(db, n->id, "desk", n, NULL, errbuf,
+	    sizeof(errbuf)), DB_OK);
+	ASSERT_INT_EQ(db_node_expire(db, n->id, 1000, n, NULL, errbuf,
+	    sizeof(errbuf)), DB_OK);
+	ASSERT_INT_EQ(n->expiry, 1000);
+	ASSERT_INT_EQ(db_node_expire(db, 999, 1000, NULL, NULL, errbuf,
+	    sizeof(errbuf)), DB_NOTFOUND);
+	ASSERT_INT_EQ(db_node_delete(db, m->id, n, NULL, errbuf,
+	    sizeof(errbuf)), DB_OK);
+	ASSERT_STR_EQ(n->ipv4, "100.64.0.3");
+	ASSERT_INT_EQ(db_node_delete(db, m->id, n, NULL, errbuf,
+	    sizeof(errbuf)), DB_NOTFOUND);
+	ASSERT_INT_EQ(db_node_get(db, m->id, n, errbuf, sizeof(errbuf)),
+	    DB_NOTFOUND);
+	ASSERT_INT_EQ(db_node_list(db, count_node, &count, errbuf,
+	    sizeof(errbuf)), DB_OK);
+	ASSERT_INT_EQ(count, 1);
+	explicit_bzero(once, sizeof(once));
+	free(n);
+	free(m);
+	free(k);
+	db_close(db);
+}
+
 TEST_MAIN()
