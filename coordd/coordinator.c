@@ -44,7 +44,9 @@ coord_apply_snapshot(struct coord *c, struct imsg *imsg)
 	for (i = 0; i < snap->n_users; i++)
 		if (replica_user_put(&c->replica, snap->users[i]) == -1)
 			fatal("replica");
-	c->replica.nnodes += snap->n_nodes;
+	for (i = 0; i < snap->n_nodes; i++)
+		if (replica_node_put(&c->replica, snap->nodes[i]) == -1)
+			fatal("replica");
 	pb_free(snap);
 }
 
@@ -174,11 +176,20 @@ coord_apply_change(struct coord *c, struct imsg *imsg)
 	case COORDD__CHANGE__KIND__USER_DELETE:
 		replica_user_del(&c->replica, ch->id);
 		break;
+	case COORDD__CHANGE__KIND__NODE_UPSERT:
+		if (ch->node != NULL &&
+		    replica_node_put(&c->replica, ch->node) == -1)
+			fatal("replica");
+		break;
+	case COORDD__CHANGE__KIND__NODE_DELETE:
+		replica_node_del(&c->replica, ch->id);
+		break;
 	default:
 		break;
 	}
-	log_debug("replica at seq %llu: %zu users",
-	    (unsigned long long)c->replica.seq, c->replica.nusers);
+	log_debug("replica at seq %llu: %zu users, %zu nodes",
+	    (unsigned long long)c->replica.seq, c->replica.nusers,
+	    c->replica.nnodes);
 	pb_free(ch);
 }
 

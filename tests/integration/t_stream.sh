@@ -19,5 +19,16 @@ check "a restarted coordinator gets the full state at seq $last" \
 ctl users create dan >/dev/null
 check "and then follows the stream again" \
     wait_log "^coordinator\[.*replica at seq [0-9]+: 3 users"
+mk="mkey:$(printf '%064d' 7)"
+ctl debug create-node --name box --user dan --key "$mk" >/dev/null
+check "a new node reaches the replica" \
+    wait_log "^coordinator\[.*replica at seq [0-9]+: 3 users, 1 nodes"
+kill -KILL "$(child_pid coordinator)"
+check "a restarted coordinator has the node from its snapshot" \
+    wait_log "^coordinator\[.*replica synced at seq [0-9]+: 3 users, 1 nodes"
+id=$(ctl nodes list -o json | sed -n 's/^    "id": "\([0-9]*\)".*/\1/p' | head -n 1)
+ctl nodes delete --identifier "$id" >/dev/null
+check "a deleted node leaves the replica" \
+    wait_log "^coordinator\[.*replica at seq [0-9]+: 3 users, 0 nodes"
 suite_stop
 finish
