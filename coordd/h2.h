@@ -79,4 +79,7 @@ size_t			 h2_stream_pending(struct h2_stream *);
 /* h2_routes.c */
 void			 h2_route(struct h2_stream *);
 
+/* register.c */
+void			 register_route(struct h2_stream *);
+
 #endif /* H2_H */

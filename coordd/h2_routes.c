@@ -1,6 +1,6 @@
 /*
- * The requests served inside Noise, over HTTP/2.  /machine/register
- * and /machine/map come here; for now only a test route answers.
+ * The requests served inside Noise, over HTTP/2: /machine/register
+ * (register.c), and the test routes.
  */
 #include <sys/types.h>
 
@@ -46,6 +46,7 @@ static const struct h2_route h2_routes[] = {
 	{ "GET",	"/coordd/echo",	route_echo_get,		1 },
 	{ "POST",	"/coordd/echo",	route_echo_post,	1 },
 	{ "GET",	"/coordd/ticks", route_ticks,		1 },
+	{ "POST",	"/machine/register", register_route,	0 },
 };
 
 static void

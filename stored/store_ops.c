@@ -834,7 +834,8 @@ static const struct {
 	    op_node_register },
 	{ IMSG_STORE_NODE_LIST,		P(PROC_API),	op_node_list },
 	{ IMSG_STORE_NODE_DELETE,	P(PROC_API),	op_node_delete },
-	{ IMSG_STORE_NODE_EXPIRE,	P(PROC_API),	op_node_expire },
+	{ IMSG_STORE_NODE_EXPIRE,	P(PROC_COORD) | P(PROC_API),
+	    op_node_expire },
 	{ IMSG_STORE_NODE_RENAME,	P(PROC_API),	op_node_rename },
 #undef P
 };

@@ -21,6 +21,14 @@
  *				same connection: "ok" when that works
  *	tsc URL h2garbage	send a record of bytes that are not HTTP/2;
  *				"closed" when the server hangs up
+ *	tsc URL register AUTHKEY HOSTNAME [refresh|logout ...]
+ *				POST /machine/register with a new node key
+ *				and AUTHKEY ("" for none); print "machine
+ *				mkey:...", "node nodekey:...", then "status
+ *				JSON" for the request and for each follow-up
+ *				on the same connection with the same node
+ *				key: refresh without Auth, logout with an
+ *				Expiry in the past
  *
  * TSC_H2_WINDOW in the environment sets our HTTP/2 receive windows.
  *
@@ -65,6 +73,58 @@ read_body(const char *arg, size_t *len)
 	fclose(f);
 	*len = n;
 	return (buf);
+}
+
+static void
+reg_post(struct tsc *t, const char *nodekey, const char *authkey,
+    const char *hostname, const char *expiry)
+{
+	char	 req[2048], out[8192];
+	size_t	 outlen = sizeof(out) - 1;
+	int	 n, status;
+
+	n = snprintf(req, sizeof(req), "{\"Version\":%d,\"NodeKey\":\"%s\","
+	    "\"OldNodeKey\":\"nodekey:%064d\",%s%s%s"
+	    "\"Expiry\":\"%s\",\"Followup\":\"\","
+	    "\"Hostinfo\":{\"Hostname\":\"%s\",\"OS\":\"linux\"}}",
+	    TSC_CAPVER, nodekey, 0, authkey[0] != '\0' ?
+	    "\"Auth\":{\"AuthKey\":\"" : "", authkey,
+	    authkey[0] != '\0' ? "\"}," : "", expiry, hostname);
+	if (n < 0 || (size_t)n >= sizeof(req))
+		errx(1, "register request too long");
+	if (tsc_h2_request(t, "POST", "/machine/register", req, n, &status,
+	    out, &outlen) == -1)
+		errx(1, "%s", t->err);
+	out[MIN(outlen, sizeof(out) - 1)] = '\0';
+	printf("%d %s\n", status, out);
+	sodium_memzero(req, sizeof(req));
+}
+
+/* A new node key, registered, then the follow-ups asked for. */
+static void
+reg_run(struct tsc *t, int argc, char *argv[])
+{
+	uint8_t	 priv[NOISE_KEYLEN], pub[NOISE_KEYLEN];
+	char	 hex[2 * NOISE_KEYLEN + 1], nodekey[8 + sizeof(hex)];
+	int	 i;
+
+	randombytes_buf(priv, sizeof(priv));
+	if (crypto_scalarmult_base(pub, priv) != 0)
+		errx(1, "crypto_scalarmult_base");
+	sodium_bin2hex(hex, sizeof(hex), pub, sizeof(pub));
+	snprintf(nodekey, sizeof(nodekey), "nodekey:%s", hex);
+	printf("node %s\n", nodekey);
+	reg_post(t, nodekey, argv[3], argv[4], "0001-01-01T00:00:00Z");
+	for (i = 5; i < argc; i++) {
+		if (strcmp(argv[i], "refresh") == 0)
+			reg_post(t, nodekey, "", argv[4],
+			    "0001-01-01T00:00:00Z");
+		else if (strcmp(argv[i], "logout") == 0)
+			reg_post(t, nodekey, "", argv[4],
+			    "1970-01-01T00:02:03Z");
+		else
+			errx(1, "unknown follow-up %s", argv[i]);
+	}
 }
 
 /* n streams at once: even ones GET, odd ones POST a body to echo. */
@@ -136,12 +196,15 @@ main(int argc, char *argv[])
 		return (0);
 	}
 	if (argc < 3 || (argc != 3 && strcmp(argv[2], "h2get") != 0 &&
+	    strcmp(argv[2], "register") != 0 &&
 	    strcmp(argv[2], "h2post") != 0 && strcmp(argv[2], "h2many") != 0) ||
 	    (strcmp(argv[2], "h2post") == 0 && argc != 5) ||
 	    ((strcmp(argv[2], "h2get") == 0 ||
-	    strcmp(argv[2], "h2many") == 0) && argc != 4))
+	    strcmp(argv[2], "h2many") == 0) && argc != 4) ||
+	    (strcmp(argv[2], "register") == 0 && argc < 5))
 		errx(1, "usage: tsc URL get PATH|key|handshake|badinit|"
-		    "h2get PATH|h2post PATH BODY|h2many N|h2reset|h2garbage");
+		    "h2get PATH|h2post PATH BODY|h2many N|h2reset|h2garbage|"
+		    "register AUTHKEY HOSTNAME [refresh|logout ...]");
 	if (sodium_init() == -1)
 		errx(1, "sodium_init");
 	if (tsc_init(&t, argv[1], TSC_CAPVER) == -1 ||
@@ -194,6 +257,10 @@ main(int argc, char *argv[])
 		free(out);
 	} else if (strcmp(argv[2], "h2many") == 0)
 		h2many(&t, argv[3], mkey);
+	else if (strcmp(argv[2], "register") == 0) {
+		printf("machine %s\n", mkey);
+		reg_run(&t, argc, argv);
+	}
 	else if (strcmp(argv[2], "h2reset") == 0) {
 		memset(&r, 0, sizeof(r));
 		r.method = "GET";
