@@ -221,6 +221,34 @@ noise_hs_set_ephemeral(struct noise_hs *hs, const uint8_t priv[NOISE_KEYLEN])
 }
 
 /* Initiator: -> e, es, s, ss, payload. */
+/*
+ * The start every handshake message we write shares: the state and
+ * the sizes checked, a fresh ephemeral key, sent in clear and hashed.
+ * Returns -1 with the handshake failed.
+ */
+static int
+noise_write_e(struct noise_hs *hs, int state, size_t plen, size_t outsize,
+    size_t need, uint8_t *out)
+{
+	if (noise_expect(hs, state) == -1)
+		return (-1);
+	if (plen > NOISE_HS_PAYLOAD_MAX) {
+		noise_fail(hs, "handshake payload too long");
+		return (-1);
+	}
+	if (outsize < need) {
+		noise_fail(hs, "output buffer too small");
+		return (-1);
+	}
+	if (noise_make_ephemeral(hs) == -1) {
+		noise_fail(hs, "bad ephemeral key");
+		return (-1);
+	}
+	memcpy(out, hs->hs_e_pub, NOISE_KEYLEN);
+	noise_mix_hash(hs, hs->hs_e_pub, NOISE_KEYLEN);
+	return (0);
+}
+
 int
 noise_hs_write_msg1(struct noise_hs *hs, const uint8_t *payload, size_t plen,
     uint8_t *out, size_t outsize, size_t *outlen)
@@ -228,16 +256,9 @@ noise_hs_write_msg1(struct noise_hs *hs, const uint8_t *payload, size_t plen,
 	size_t	need = NOISE_KEYLEN + NOISE_KEYLEN + NOISE_TAGLEN + plen +
 		    NOISE_TAGLEN;
 
-	if (noise_expect(hs, NOISE_S_INIT_WRITE1) == -1)
+	if (noise_write_e(hs, NOISE_S_INIT_WRITE1, plen, outsize, need,
+	    out) == -1)
 		return (NOISE_ERR);
-	if (plen > NOISE_HS_PAYLOAD_MAX)
-		return (noise_fail(hs, "handshake payload too long"));
-	if (outsize < need)
-		return (noise_fail(hs, "output buffer too small"));
-	if (noise_make_ephemeral(hs) == -1)
-		return (noise_fail(hs, "bad ephemeral key"));
-	memcpy(out, hs->hs_e_pub, NOISE_KEYLEN);
-	noise_mix_hash(hs, hs->hs_e_pub, NOISE_KEYLEN);
 	if (noise_mix_dh(hs, hs->hs_e_priv, hs->hs_rs) == -1)
 		return (noise_fail(hs, "es: low-order server key"));
 	noise_encrypt_hash(hs, hs->hs_s_pub, NOISE_KEYLEN, out + NOISE_KEYLEN);
@@ -341,16 +362,9 @@ noise_hs_write_msg2(struct noise_hs *hs, const uint8_t *payload, size_t plen,
 {
 	size_t	need = NOISE_KEYLEN + plen + NOISE_TAGLEN;
 
-	if (noise_expect(hs, NOISE_S_RESP_WRITE2) == -1)
+	if (noise_write_e(hs, NOISE_S_RESP_WRITE2, plen, outsize, need,
+	    out) == -1)
 		return (NOISE_ERR);
-	if (plen > NOISE_HS_PAYLOAD_MAX)
-		return (noise_fail(hs, "handshake payload too long"));
-	if (outsize < need)
-		return (noise_fail(hs, "output buffer too small"));
-	if (noise_make_ephemeral(hs) == -1)
-		return (noise_fail(hs, "bad ephemeral key"));
-	memcpy(out, hs->hs_e_pub, NOISE_KEYLEN);
-	noise_mix_hash(hs, hs->hs_e_pub, NOISE_KEYLEN);
 	if (noise_mix_dh(hs, hs->hs_e_priv, hs->hs_re) == -1)
 		return (noise_fail(hs, "ee: low-order client ephemeral"));
 	if (noise_mix_dh(hs, hs->hs_e_priv, hs->hs_rs) == -1)
