@@ -53,6 +53,7 @@ enum imsg_type {
 	IMSG_RECONF_CONF = 110,		/* chunks of the effective config */
 	IMSG_RECONF_DONE = 111,		/* switch to the new config */
 	IMSG_RECONF_LISTENER = 112,	/* Listener + a bound socket */
+	IMSG_RECONF_DERPMAP = 113,	/* DerpMap: the JSON clients get */
 	IMSG_SHUTDOWN = 120,		/* drain and exit */
 
 	/* Any requester -> stored. */
@@ -79,6 +80,7 @@ enum imsg_type {
 	IMSG_STORE_NODE_DELETE = 252,	/* NodeQuery -> Result */
 	IMSG_STORE_NODE_EXPIRE = 253,	/* NodeExpire -> Node, DONE */
 	IMSG_STORE_NODE_RENAME = 254,	/* NodeRename -> Node, DONE */
+	IMSG_STORE_NODE_UPDATE = 255,	/* NodeUpdate -> Result */
 
 	/* Replies from stored. */
 	IMSG_STORE_USER = 260,		/* one User */
