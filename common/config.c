@@ -440,6 +440,8 @@ config_free(struct config *c)
 	for (i = 0; i < config_nkeys; i++)
 		key_clear(c, &config_keys[i]);
 	free(c->path);
+	free(c->derp_map_json);
+	free(c->dns_config_json);
 	free(c);
 }
 

@@ -172,6 +172,14 @@ struct config {
 	int			 tuning_register_cache_max_entries;
 	int			 tuning_node_store_batch_size;
 	long long		 tuning_node_store_batch_timeout_ms;
+
+	/*
+	 * Not keys: what the parent builds from the config and the files
+	 * it names, for clients as they get it (tailcfg JSON).  Children
+	 * receive them with the config, since they may not read files.
+	 */
+	char			*derp_map_json;
+	char			*dns_config_json;
 };
 
 struct config	*config_load(const char *, int, char *, size_t);

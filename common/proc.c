@@ -154,9 +154,14 @@ child_recv_config(struct imsg *imsg)
 	    (unsigned long long)msg->generation);
 	conf = config_load_buffer("(parent)", (const char *)msg->yaml.data,
 	    msg->yaml.len, 0, err, sizeof(err));
-	pb_free(msg);
 	if (conf == NULL)
 		fatalx("config from parent rejected: %s", err);
+	if ((msg->derp_map[0] != '\0' &&
+	    (conf->derp_map_json = strdup(msg->derp_map)) == NULL) ||
+	    (msg->dns_config[0] != '\0' &&
+	    (conf->dns_config_json = strdup(msg->dns_config)) == NULL))
+		fatal("%s", __func__);
+	pb_free(msg);
 	child_hooks->config(conf);
 }
 

@@ -38,7 +38,7 @@ check_config(const char *file, int verbose)
 	struct config	*conf;
 	char		 err[2048];
 
-	if ((conf = config_load(file, 1, err, sizeof(err))) == NULL) {
+	if ((conf = parent_config_load(file, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "coordd: %s\n", err);
 		return (1);
 	}

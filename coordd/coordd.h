@@ -53,6 +53,7 @@ struct parent {
 
 /* parent.c */
 __dead void	 parent_main(struct parent *);
+struct config	*parent_config_load(const char *, char *, size_t);
 
 /* parent_ctl.c */
 int		 parent_ctlsock_open(struct parent *);

@@ -17,6 +17,7 @@
 
 #include <sodium.h>
 
+#include "clientcfg.h"
 #include "config.h"
 #include "coordd.h"
 #include "log.h"
@@ -81,6 +82,8 @@ parent_send_config(struct parent *p, struct child *c)
 	msg.generation = p->generation;
 	msg.yaml.data = (uint8_t *)yaml;
 	msg.yaml.len = ylen;
+	msg.derp_map = p->conf->derp_map_json;
+	msg.dns_config = p->conf->dns_config_json;
 	if ((buf = pb_pack(&msg.base, &len)) == NULL)
 		fatal("%s: pb_pack", __func__);
 	rv = imsgev_compose_chunked(&c->iev, IMSG_RECONF_CONF, 0, buf, len);
@@ -323,6 +326,27 @@ parent_sigterm(int sig, short event, void *arg)
 	parent_shutdown(p, 0);
 }
 
+/*
+ * The config file, and what clients get built from it and from the
+ * files it names (DERP maps, DNS records): children cannot read files.
+ */
+struct config *
+parent_config_load(const char *file, char *err, size_t errlen)
+{
+	struct config	*conf;
+
+	if ((conf = config_load(file, 1, err, errlen)) == NULL)
+		return (NULL);
+	if ((conf->derp_map_json = derpmap_build(conf, err, errlen)) ==
+	    NULL ||
+	    (conf->dns_config_json = dnsconfig_build(conf, err, errlen)) ==
+	    NULL) {
+		config_free(conf);
+		return (NULL);
+	}
+	return (conf);
+}
+
 /* SIGHUP: a new config replaces the old only if it is entirely valid. */
 static void
 parent_sighup(int sig, short event, void *arg)
@@ -333,7 +357,7 @@ parent_sighup(int sig, short event, void *arg)
 	int		 i;
 
 	log_info("reloading %s", p->conffile);
-	if ((nconf = config_load(p->conffile, 1, err, sizeof(err))) == NULL) {
+	if ((nconf = parent_config_load(p->conffile, err, sizeof(err))) == NULL) {
 		log_warnx("config file %s has errors, not reloading: %s",
 		    p->conffile, err);
 		return;
@@ -405,7 +429,7 @@ parent_main(struct parent *p)
 	char	err[2048];
 	size_t	i;
 
-	if ((p->conf = config_load(p->conffile, 1, err, sizeof(err))) == NULL)
+	if ((p->conf = parent_config_load(p->conffile, err, sizeof(err))) == NULL)
 		fatalx("%s", err);
 	if (sodium_init() == -1)
 		fatalx("sodium_init");
