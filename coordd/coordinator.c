@@ -7,6 +7,7 @@
  */
 #include <sys/types.h>
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include "log.h"
 #include "proc.h"
 #include "coordinator.h"
+#include "map.h"
 #include "replica.h"
 
 #include "store.pb-c.h"
@@ -44,9 +46,13 @@ coord_apply_snapshot(struct coord *c, struct imsg *imsg)
 	for (i = 0; i < snap->n_users; i++)
 		if (replica_user_put(&c->replica, snap->users[i]) == -1)
 			fatal("replica");
-	for (i = 0; i < snap->n_nodes; i++)
-		if (replica_node_put(&c->replica, snap->nodes[i]) == -1)
+	for (i = 0; i < snap->n_nodes; i++) {
+		if (replica_node_put(&c->replica, snap->nodes[i], NULL) == -1)
 			fatal("replica");
+		/* Give clients time to come back before ephemeral GC. */
+		replica_node_get(&c->replica,
+		    snap->nodes[i]->id)->offline_since = time(NULL);
+	}
 	pb_free(snap);
 }
 
@@ -74,6 +80,8 @@ coord_subscribe(struct coord *c)
 {
 	Coordd__StoreHello	hello = COORDD__STORE_HELLO__INIT;
 
+	/* Sessions follow the replica; clients re-poll for full maps. */
+	map_sessions_end_all(c);
 	replica_clear(&c->replica);
 	hello.proc = PROC_COORD;
 	if (imsgev_request(c->peers[PROC_STORE], IMSG_STORE_HELLO, -1,
@@ -153,6 +161,34 @@ coord_noise_start(struct coord *c)
 		log_warn("cannot ask stored for the Noise public key");
 }
 
+/*
+ * A node from stored, or from its answer to a registration (which comes
+ * before the change event, so the client's next request finds it): the
+ * replica takes it and the map sessions hear what changed.
+ */
+void
+coord_node_upsert(struct coord *c, const Coordd__Node *m)
+{
+	struct replica_node	*old;
+
+	if (replica_node_put(&c->replica, m, &old) == -1)
+		fatal("replica");
+	if (c->replica.synced)
+		map_node_upserted(c, old, replica_node_get(&c->replica, m->id));
+	replica_node_free(old);
+}
+
+static void
+coord_node_delete(struct coord *c, uint64_t id)
+{
+	struct replica_node	*old;
+
+	if ((old = replica_node_detach(&c->replica, id)) == NULL)
+		return;
+	map_node_deleted(c, old);
+	replica_node_free(old);
+}
+
 static void
 coord_apply_change(struct coord *c, struct imsg *imsg)
 {
@@ -177,12 +213,11 @@ coord_apply_change(struct coord *c, struct imsg *imsg)
 		replica_user_del(&c->replica, ch->id);
 		break;
 	case COORDD__CHANGE__KIND__NODE_UPSERT:
-		if (ch->node != NULL &&
-		    replica_node_put(&c->replica, ch->node) == -1)
-			fatal("replica");
+		if (ch->node != NULL)
+			coord_node_upsert(c, ch->node);
 		break;
 	case COORDD__CHANGE__KIND__NODE_DELETE:
-		replica_node_del(&c->replica, ch->id);
+		coord_node_delete(c, ch->id);
 		break;
 	default:
 		break;
@@ -252,6 +287,7 @@ coord_config(struct config *conf)
 
 	config_free(c->conf);
 	c->conf = conf;
+	map_config_changed(c);
 	if (!c->privdropped) {
 		/* Nothing on disk is ours to touch once running. */
 		proc_drop_privs(PROC_COORD, COORDD_EMPTY_DIR);
@@ -260,6 +296,43 @@ coord_config(struct config *conf)
 		    NULL, 0);
 	}
 	log_debug("config generation applied");
+}
+
+static void
+coord_sweep_cb(int fd, short ev, void *arg)
+{
+	struct coord	*c = arg;
+	struct timeval	 tv = { COORD_SWEEP_SEC, 0 };
+
+	if (c->ephemeral_timeout > 0)
+		tv.tv_sec = 1;
+	map_ephemeral_sweep(c);
+	evtimer_add(&c->sweep_ev, &tv);
+}
+
+/* Short timers for the tests, only beside the test routes. */
+static void
+coord_test_timers(struct coord *c)
+{
+	const char	*s;
+
+	if (!c->test_routes)
+		return;
+	if ((s = getenv("COORDD_TEST_KEEPALIVE_MS")) != NULL)
+		c->keepalive_ms = strtol(s, NULL, 10);
+	if ((s = getenv("COORDD_TEST_EPHEMERAL_SEC")) != NULL)
+		c->ephemeral_timeout = strtol(s, NULL, 10);
+	if ((s = getenv("COORDD_TEST_AUTHWAIT_SEC")) != NULL)
+		c->authwait_sec = strtol(s, NULL, 10);
+	if (c->authwait_sec < 0 || c->authwait_sec > 3600)
+		c->authwait_sec = 0;
+	if ((s = getenv("COORDD_TEST_HS_RATE")) != NULL)
+		ratelimit_init(&c->hs_limit, strtod(s, NULL),
+		    strtod(strchr(s, ':') ? strchr(s, ':') + 1 : s, NULL));
+	if (c->keepalive_ms < 0 || c->keepalive_ms > 3600000)
+		c->keepalive_ms = 0;
+	if (c->ephemeral_timeout < 0 || c->ephemeral_timeout > 86400)
+		c->ephemeral_timeout = 0;
 }
 
 static void
@@ -293,9 +366,18 @@ coordinator_main(void)
 	coord.listenfd = -1;
 	if (sodium_init() == -1)
 		fatalx("sodium_init");
+	ratelimit_init(&coord.hs_limit, HS_RATE, HS_BURST);
+	coord_test_timers(&coord);
 	coord.base = event_init();
+	map_init(&coord);
+	authreq_init(&coord.authreqs);
+	evtimer_set(&coord.sweep_ev, coord_sweep_cb, &coord);
+	coord_sweep_cb(-1, 0, &coord);
 	proc_child_start(PROC_COORD, &coord_hooks);
 	event_dispatch();
+	evtimer_del(&coord.sweep_ev);
+	authreq_free_all(&coord.authreqs);
+	map_free(&coord);
 	front_close_all(&coord);
 	proc_peers_close(coord.peers, PROC_MAX);
 	replica_clear(&coord.replica);

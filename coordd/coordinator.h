@@ -8,17 +8,26 @@
 #include <sys/queue.h>
 
 #include <event.h>
+#include <jansson.h>
 #include <sodium.h>
 
+#include "authreq.h"
 #include "imsgev.h"
+#include "map.h"
+#include "mapframe.h"
 #include "noise.h"
+#include "ratelimit.h"
 #include "replica.h"
 #include "types.h"
+#include "types.pb-c.h"
 
 #define COORD_STORE_TIMEOUT_MS	30000
 #define FRONT_MAX_CONNS		16384
 #define FRONT_HTTP_TIMEOUT_SEC	10	/* to send a whole request head */
 #define FRONT_MAX_BODY		65536
+#define COORD_SWEEP_SEC		10	/* ephemeral node GC */
+#define HS_RATE			20	/* handshakes per second per source */
+#define HS_BURST		100
 
 struct config;
 struct coord;
@@ -38,6 +47,8 @@ struct conn {
 	struct coord		*coord;
 	struct bufferevent	*bev;
 	char			 peer[64];
+	uint8_t			 src[16];	/* the source address */
+	size_t			 srclen;
 	enum conn_state		 state;
 	struct noise_hs		*hs;
 	struct noise_transport	*nt;
@@ -63,7 +74,23 @@ struct coord {
 	size_t			 nconns;
 	uint64_t		 next_connid;
 	int			 test_routes;	/* the /coordd/ test routes */
+	struct map_sessions	 sessions;
+	size_t			 nsessions;
+	struct mapframer	 framer;
+	struct event		 sweep_ev;	/* ephemeral node GC */
+	long			 keepalive_ms;	/* test override, else 0 */
+	long			 ephemeral_timeout;	/* test override */
+	struct ratelimit	 hs_limit;	/* Noise handshakes */
+	struct authreq_table	 authreqs;	/* interactive registration */
+	long			 authwait_sec;	/* test override */
+	time_t			 hs_limit_logged;
 };
+
+/* coordinator.c */
+void		 coord_node_upsert(struct coord *, const Coordd__Node *);
+
+/* register.c */
+json_t		*register_success(const Coordd__User *, int);
 
 /* front.c */
 void		 front_listen(struct coord *, int);

@@ -77,6 +77,20 @@ peer_name(struct sockaddr_storage *ss, char *buf, size_t len)
 	snprintf(buf, len, "%s:%d", host, port);
 }
 
+/* The address alone, for per-source limits. */
+static void
+source_addr(struct sockaddr_storage *ss, uint8_t *out, size_t *len)
+{
+	if (ss->ss_family == AF_INET) {
+		memcpy(out, &((struct sockaddr_in *)ss)->sin_addr, 4);
+		*len = 4;
+	} else if (ss->ss_family == AF_INET6) {
+		memcpy(out, &((struct sockaddr_in6 *)ss)->sin6_addr, 16);
+		*len = 16;
+	} else
+		*len = 0;
+}
+
 static void
 front_accept(int fd, short event, void *arg)
 {
@@ -118,6 +132,7 @@ front_accept(int fd, short event, void *arg)
 	conn->id = ++c->next_connid;
 	conn->state = CONN_HTTP;
 	peer_name(&ss, conn->peer, sizeof(conn->peer));
+	source_addr(&ss, conn->src, &conn->srclen);
 	TAILQ_INSERT_TAIL(&c->conns, conn, entry);
 	c->nconns++;
 	/* A client that dribbles its request head is cut off. */
@@ -333,7 +348,9 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	struct conn	*conn = arg;
 
 	if (what & BEV_EVENT_TIMEOUT)
-		log_info("front %s: timed out", conn->peer);
+		log_info("front %s: timed out %s in state %d", conn->peer,
+		    what & BEV_EVENT_READING ? "reading" : "writing",
+		    conn->state);
 	else if (what & BEV_EVENT_ERROR)
 		log_debug("front %s: %s", conn->peer, strerror(errno));
 	conn_close(conn);

@@ -52,6 +52,8 @@ h2_stream_free(struct h2_session *s, struct h2_stream *st)
 {
 	size_t	i;
 
+	if (st->st_on_close != NULL)
+		st->st_on_close(st, st->st_close_arg);
 	TAILQ_REMOVE(&s->s_streams, st, st_entry);
 	if (st->st_body != NULL) {
 		s->s_bodybytes -= evbuffer_get_length(st->st_body);
@@ -495,6 +497,18 @@ size_t
 h2_stream_pending(struct h2_stream *st)
 {
 	return (evbuffer_get_length(st->st_out));
+}
+
+/* Abandon a stream; the client sees RST_STREAM and may ask again. */
+int
+h2_stream_reset(struct h2_stream *st)
+{
+	st->st_out_eof = 1;
+	if (nghttp2_submit_rst_stream(st->st_sess->s_ng, NGHTTP2_FLAG_NONE,
+	    st->st_id, NGHTTP2_CANCEL) != 0)
+		return (-1);
+	h2_schedule_flush(st->st_sess);
+	return (0);
 }
 
 /* An error answer, and no routing for this request. */

@@ -58,6 +58,9 @@ struct h2_stream {
 	struct evbuffer		*st_out;	/* response data not yet sent */
 	int			 st_out_eof;
 	int			 st_deferred;	/* data provider waits */
+	/* Called once when the stream goes, for whoever writes to it. */
+	void			(*st_on_close)(struct h2_stream *, void *);
+	void			*st_close_arg;
 };
 
 /* h2.c */
@@ -75,6 +78,7 @@ int			 h2_stream_begin(struct h2_stream *, int, const char *);
 int			 h2_stream_write(struct h2_stream *, const void *, size_t);
 int			 h2_stream_end(struct h2_stream *);
 size_t			 h2_stream_pending(struct h2_stream *);
+int			 h2_stream_reset(struct h2_stream *);
 
 /* h2_routes.c */
 void			 h2_route(struct h2_stream *);

@@ -15,6 +15,7 @@
 #include "coordinator.h"
 #include "h2.h"
 #include "log.h"
+#include "map.h"
 
 #define ROUTE_TICKS		5
 #define ROUTE_TICK_MS		50
@@ -47,6 +48,7 @@ static const struct h2_route h2_routes[] = {
 	{ "POST",	"/coordd/echo",	route_echo_post,	1 },
 	{ "GET",	"/coordd/ticks", route_ticks,		1 },
 	{ "POST",	"/machine/register", register_route,	0 },
+	{ "POST",	"/machine/map",	map_route,		0 },
 };
 
 static void

@@ -24,6 +24,8 @@
 #include "coordinator.h"
 #include "h2.h"
 #include "log.h"
+#include "authreq.h"
+#include "config.h"
 #include "util.h"
 
 #include "store.pb-c.h"
@@ -32,8 +34,7 @@
 #define REG_NODEKEY_PREFIX	"nodekey:"
 #define REG_MKEY_PREFIX		"mkey:"
 #define REG_HOSTNAME_MAX	255
-#define REG_NOAUTH_ERROR	"interactive registration is not available" \
-				" yet; use a pre-auth key"
+#define REG_FOLLOWUP_MAX	1024
 
 /* What is kept of a RegisterRequest. */
 struct reg_msg {
@@ -44,7 +45,7 @@ struct reg_msg {
 	char		*rm_hostinfo;		/* JSON text; NULL: none */
 	int64_t		 rm_expiry;		/* 0: none */
 	int		 rm_logout;		/* expiry in the past */
-	int		 rm_followup;
+	char		*rm_followup;		/* the AuthURL; NULL: none */
 	json_int_t	 rm_version;
 };
 
@@ -56,6 +57,9 @@ struct reg_req {
 	int		 rr_logout;
 	int		 rr_answered;
 	char		 rr_peer[64];
+	uint64_t	 rr_user_id;		/* for a rotation's answer */
+	Coordd__User	 rr_user;
+	char		 rr_user_name[256];
 };
 
 static void
@@ -177,6 +181,7 @@ reg_msg_clear(struct reg_msg *rm)
 	if (rm->rm_authkey != NULL)
 		freezero(rm->rm_authkey, strlen(rm->rm_authkey));
 	free(rm->rm_hostinfo);
+	free(rm->rm_followup);
 	memset(rm, 0, sizeof(*rm));
 }
 
@@ -251,11 +256,13 @@ reg_msg_parse(const void *buf, size_t len, struct reg_msg *rm,
 	}
 	if ((v = json_object_get(doc, "Followup")) != NULL &&
 	    !json_is_null(v)) {
-		if ((s = json_string_value(v)) == NULL) {
-			*why = "Followup is not a string";
+		if ((s = json_string_value(v)) == NULL ||
+		    strlen(s) > REG_FOLLOWUP_MAX) {
+			*why = "Followup is not a short string";
 			goto fail;
 		}
-		rm->rm_followup = *s != '\0';
+		if (*s != '\0' && (rm->rm_followup = strdup(s)) == NULL)
+			fatal("strdup");
 	}
 	if ((hi = json_object_get(doc, "Hostinfo")) != NULL &&
 	    !json_is_null(hi)) {
@@ -285,8 +292,8 @@ reg_msg_parse(const void *buf, size_t len, struct reg_msg *rm,
 }
 
 /* The owner as RegisterResponse's User and Login. */
-static json_t *
-reg_success(const Coordd__User *u, int expired)
+json_t *
+register_success(const Coordd__User *u, int expired)
 {
 	char		 created[64];
 	const char	*login, *display;
@@ -351,14 +358,13 @@ reg_store_cb(struct imsgev *iev, struct imsg *imsg, void *arg)
 		 * stored sends the change right after this answer; have it
 		 * now, so that the client's next request finds the node.
 		 */
-		if (replica_node_put(&rr->rr_coord->replica, n) == -1)
-			fatal("replica");
+		coord_node_upsert(rr->rr_coord, n);
 		log_info("register %s: node %" PRIu64 " %s %s (%s) as %s",
 		    rr->rr_peer, n->id, rr->rr_logout ? "logged out" :
 		    "registered", n->given_name, n->ipv4, n->machine_key);
 		if (st != NULL && !rr->rr_answered)
 			reg_respond_json(st, 200,
-			    reg_success(n->user, rr->rr_logout));
+			    register_success(n->user, rr->rr_logout));
 		rr->rr_answered = 1;
 		pb_free(n);
 		break;
@@ -368,7 +374,12 @@ reg_store_cb(struct imsgev *iev, struct imsg *imsg, void *arg)
 			strlcpy(err, "bad result", sizeof(err));
 		}
 		if (st != NULL && !rr->rr_answered) {
-			if (status == CTL_ERR_DENIED) {
+			if (status == CTL_OK)
+				/* A key rotation: the node keeps its owner. */
+				reg_respond_json(st, 200,
+				    register_success(rr->rr_user_id != 0 ?
+				    &rr->rr_user : NULL, 0));
+			else if (status == CTL_ERR_DENIED) {
 				log_info("register %s: %s", rr->rr_peer, err);
 				reg_error(st, "invalid authkey");
 			} else if (status == CTL_ERR_INVALID ||
@@ -392,9 +403,25 @@ reg_store_cb(struct imsgev *iev, struct imsg *imsg, void *arg)
 	}
 }
 
+static void
+reg_owner(struct reg_req *rr, uint64_t uid)
+{
+	struct replica_user	*ru;
+
+	coordd__user__init(&rr->rr_user);
+	if (uid == 0 || (ru = replica_user_get(&rr->rr_coord->replica, uid)) ==
+	    NULL)
+		return;
+	rr->rr_user_id = uid;
+	rr->rr_user.id = uid;
+	strlcpy(rr->rr_user_name, ru->name, sizeof(rr->rr_user_name));
+	rr->rr_user.name = rr->rr_user_name;
+}
+
+/* owner: the user whose name a bare Result answer carries, or 0. */
 static int
 reg_ask(struct h2_stream *st, uint32_t type, const ProtobufCMessage *m,
-    int logout)
+    int logout, uint64_t owner)
 {
 	struct imsgev	*store = st->st_conn->coord->peers[PROC_STORE];
 	struct reg_req	*rr;
@@ -408,35 +435,13 @@ reg_ask(struct h2_stream *st, uint32_t type, const ProtobufCMessage *m,
 	rr->rr_streamid = st->st_id;
 	rr->rr_logout = logout;
 	strlcpy(rr->rr_peer, st->st_conn->peer, sizeof(rr->rr_peer));
+	reg_owner(rr, owner);
 	if (imsgev_request(store, type, -1, m, COORD_STORE_TIMEOUT_MS,
 	    reg_store_cb, rr) == -1) {
 		free(rr);
 		return (-1);
 	}
 	return (0);
-}
-
-/* The replica's node with this machine key, if any. */
-static struct replica_node *
-reg_find_machine(struct coord *c, const char *mkey)
-{
-	struct replica_node	*n;
-
-	RB_FOREACH(n, replica_nodes, &c->replica.nodes)
-		if (n->machine_key != NULL && strcmp(n->machine_key, mkey) == 0)
-			return (n);
-	return (NULL);
-}
-
-static struct replica_node *
-reg_find_nodekey(struct coord *c, const char *nodekey)
-{
-	struct replica_node	*n;
-
-	RB_FOREACH(n, replica_nodes, &c->replica.nodes)
-		if (n->node_key != NULL && strcmp(n->node_key, nodekey) == 0)
-			return (n);
-	return (NULL);
 }
 
 static void
@@ -446,7 +451,7 @@ reg_logout(struct h2_stream *st, struct replica_node *n)
 
 	req.id = n->id;
 	req.expiry = 0;		/* now */
-	if (reg_ask(st, IMSG_STORE_NODE_EXPIRE, &req.base, 1) == -1)
+	if (reg_ask(st, IMSG_STORE_NODE_EXPIRE, &req.base, 1, 0) == -1)
 		reg_internal(st, 503, "stored is not available\n");
 }
 
@@ -459,8 +464,7 @@ reg_refresh(struct h2_stream *st, struct replica_node *n)
 
 	if (n->user_id != 0) {
 		key.id = n->user_id;
-		ru = RB_FIND(replica_users, &st->st_conn->coord->replica.users,
-		    &key);
+		ru = replica_user_get(&st->st_conn->coord->replica, key.id);
 	}
 	if (ru != NULL) {
 		u.id = ru->id;
@@ -468,7 +472,43 @@ reg_refresh(struct h2_stream *st, struct replica_node *n)
 	}
 	log_info("register %s: node %" PRIu64 " %s is back", st->st_conn->peer,
 	    n->id, n->given_name);
-	reg_respond_json(st, 200, reg_success(ru != NULL ? &u : NULL, 0));
+	reg_respond_json(st, 200, register_success(ru != NULL ? &u : NULL, 0));
+}
+
+static int
+reg_expired(const struct replica_node *n)
+{
+	return (n->expiry != 0 && n->expiry <= (int64_t)time(NULL));
+}
+
+/* Case 4 without a key: the node swaps its key, keeping all else. */
+static void
+reg_rotate(struct h2_stream *st, struct replica_node *n, const char *newkey)
+{
+	Coordd__NodeUpdate	req = COORDD__NODE_UPDATE__INIT;
+
+	req.id = n->id;
+	req.node_key = n->node_key;
+	req.new_node_key = (char *)newkey;
+	log_info("register %s: node %" PRIu64 " rotates its key to %s",
+	    st->st_conn->peer, n->id, newkey);
+	if (reg_ask(st, IMSG_STORE_NODE_UPDATE, &req.base, 0, n->user_id) == -1)
+		reg_internal(st, 503, "stored is not available\n");
+}
+
+/* Case 5: no key, not known: an AuthURL for an admin to act on. */
+static void
+reg_interactive(struct h2_stream *st, const char *mkey,
+    const struct reg_msg *rm)
+{
+	struct coord	*c = st->st_conn->coord;
+	const char	*id;
+	char		 url[1024];
+
+	id = authreq_start(c, mkey, rm->rm_nodekey, rm->rm_hostname,
+	    rm->rm_hostinfo != NULL ? rm->rm_hostinfo : "", rm->rm_expiry);
+	snprintf(url, sizeof(url), "%s/register/%s", c->conf->server_url, id);
+	reg_respond_json(st, 200, json_pack("{s:s}", "AuthURL", url));
 }
 
 void
@@ -501,15 +541,16 @@ register_route(struct h2_stream *st)
 	log_debug("register %s: %s node key %s version %jd%s%s%s",
 	    st->st_conn->peer, mkey, rm.rm_nodekey, (intmax_t)rm.rm_version,
 	    rm.rm_authkey != NULL ? ", auth key" : "",
-	    rm.rm_logout ? ", logout" : "", rm.rm_followup ? ", followup" : "");
+	    rm.rm_logout ? ", logout" : "", rm.rm_followup != NULL ?
+	    ", followup" : "");
 
 	if (!c->replica.synced) {
 		reg_internal(st, 503, "starting\n");
 		goto done;
 	}
-	n = reg_find_machine(c, mkey);
+	n = replica_node_by_mkey(&c->replica, mkey);
 	/* A node key is bound to its machine key. */
-	if ((other = reg_find_nodekey(c, rm.rm_nodekey)) != NULL &&
+	if ((other = replica_node_by_nodekey(&c->replica, rm.rm_nodekey)) != NULL &&
 	    other != n) {
 		reg_error(st, "node exists with a different machine key");
 		goto done;
@@ -525,10 +566,14 @@ register_route(struct h2_stream *st)
 	}
 	if (rm.rm_authkey == NULL) {
 		if (n != NULL && strcmp(n->node_key, rm.rm_nodekey) == 0 &&
-		    (n->expiry == 0 || n->expiry > (int64_t)time(NULL)))
+		    !reg_expired(n))
 			reg_refresh(st, n);
-		else
-			reg_error(st, REG_NOAUTH_ERROR);
+		else if (n != NULL && rm.rm_oldkey[0] != '\0' &&
+		    strcmp(n->node_key, rm.rm_oldkey) == 0 && !reg_expired(n))
+			reg_rotate(st, n, rm.rm_nodekey);
+		else if (rm.rm_followup == NULL || authreq_follow(c, st,
+		    rm.rm_followup, mkey, rm.rm_nodekey) == -1)
+			reg_interactive(st, mkey, &rm);
 		goto done;
 	}
 
@@ -538,7 +583,7 @@ register_route(struct h2_stream *st)
 	req.host_info = rm.rm_hostinfo != NULL ? rm.rm_hostinfo : "";
 	req.auth_key = rm.rm_authkey;
 	req.expiry = rm.rm_expiry;
-	if (reg_ask(st, IMSG_STORE_NODE_REGISTER, &req.base, 0) == -1)
+	if (reg_ask(st, IMSG_STORE_NODE_REGISTER, &req.base, 0, 0) == -1)
 		reg_internal(st, 503, "stored is not available\n");
  done:
 	reg_msg_clear(&rm);

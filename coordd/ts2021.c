@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -104,11 +105,14 @@ ts2021_dh_cb(struct imsgev *iev, struct imsg *imsg, void *arg)
 		return;
 	}
 	conn->state = CONN_NOISE;
-	/* Long polls live here: no idle timeout once inside Noise. */
-	bufferevent_set_timeouts(conn->bev, NULL, NULL);
 	bufferevent_setwatermark(conn->bev, EV_READ, 0, 4 * NOISE_REC_MAX);
 	bufferevent_setwatermark(conn->bev, EV_WRITE, H2_OUT_LOWAT, 0);
 	bufferevent_enable(conn->bev, EV_READ);
+	/*
+	 * Long polls live here: no idle timeout once inside Noise.  After
+	 * the enable, which would re-arm the head timeout otherwise.
+	 */
+	bufferevent_set_timeouts(conn->bev, NULL, NULL);
 	/* Our SETTINGS go out without waiting for the client's. */
 	if (ts2021_write(conn) == 0)
 		ts2021_read(conn);
@@ -130,6 +134,21 @@ ts2021_ask_dh(struct conn *conn)
 	    COORD_STORE_TIMEOUT_MS, ts2021_dh_cb,
 	    (void *)(uintptr_t)conn->id) == -1)
 		ts2021_fail(conn, "cannot ask stored");
+}
+
+/* Over the per-source handshake rate: a 429, logged once a second. */
+static void
+ts2021_limited(struct conn *conn)
+{
+	time_t	now = time(NULL);
+
+	if (conn->coord->hs_limit_logged != now) {
+		conn->coord->hs_limit_logged = now;
+		log_warnx("front %s: handshake rate limit, refusing",
+		    conn->peer);
+	}
+	conn_respond(conn, 429, "text/plain", "too many handshakes\n", 20,
+	    NULL);
 }
 
 void
@@ -163,6 +182,10 @@ ts2021_upgrade(struct conn *conn, const struct http_request *req)
 	}
 	if (!conn->coord->noise_ready) {
 		conn_respond(conn, 503, "text/plain", "starting\n", 9, NULL);
+		return;
+	}
+	if (!ratelimit_take(&conn->coord->hs_limit, conn->src, conn->srclen)) {
+		ts2021_limited(conn);
 		return;
 	}
 	if ((conn->hs = calloc(1, sizeof(*conn->hs))) == NULL) {

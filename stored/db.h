@@ -52,6 +52,9 @@
 #define DB_DESCRIPTION_MAX	50	/* pre-auth key description */
 #define DB_NODEKEY_MAX		79	/* "discokey:" + 64 hex */
 #define DB_IP_MAX		45
+#define DB_ENDPOINTS_MAX	64	/* endpoints per node */
+#define DB_ENDPOINT_MAX		64	/* "ip:port" or "[v6]:port" */
+#define DB_HOSTINFO_MAX		16384	/* Hostinfo JSON of a node */
 
 /* Credential formats, as headscale 0.28+ writes them. */
 #define DB_PAK_HEAD		"hskey-auth-"
@@ -141,7 +144,10 @@ struct db_apikey {
 
 #define DB_REGMETHOD_MAX	15	/* "authkey", "cli", "oidc" */
 
-/* A node row, without the big JSON columns (host_info, endpoints). */
+/*
+ * A node row with what it joins: ephemeral comes from its pre-auth key.
+ * Big (about 30 KiB): allocate rather than put on the stack.
+ */
 struct db_node {
 	uint64_t	id;
 	uint64_t	user_id;		/* 0: tagged node */
@@ -157,8 +163,28 @@ struct db_node {
 	time_t		expiry;			/* 0: never */
 	time_t		created_at;
 	time_t		updated_at;
+	time_t		last_seen;		/* 0: never */
+	int		ephemeral;
 	size_t		ntags;
 	char		tags[DB_TAGS_MAX][DB_TAG_MAX + 1]; /* sorted, unique */
+	size_t		nendpoints;
+	char		endpoints[DB_ENDPOINTS_MAX][DB_ENDPOINT_MAX + 1];
+	char		host_info[DB_HOSTINFO_MAX + 1];	/* JSON, "" if none */
+};
+
+/*
+ * What a client reports about itself.  NULL or "" strings, set_endpoints
+ * 0 and last_seen 0 leave the column as it is.
+ */
+struct db_node_update {
+	const char		*node_key;	/* must be the node's */
+	const char		*disco_key;	/* "discokey:" + 64 hex */
+	int			 set_endpoints;
+	const char *const	*endpoints;	/* ip:port, [v6]:port */
+	size_t			 nendpoints;
+	const char		*host_info;	/* a JSON object */
+	time_t			 last_seen;
+	const char		*new_node_key;	/* key rotation */
 };
 
 /*
@@ -271,14 +297,19 @@ enum db_status	 db_node_get_by_machine_key(struct db *, const char *,
 		    struct db_node *, char *, size_t);
 int		 db_node_given_name_taken(struct db *, const char *,
 		    uint64_t);
-enum db_status	 db_node_set_node_key(struct db *, uint64_t, const char *,
-		    uint64_t, struct db_node *, uint64_t *, char *, size_t);
+enum db_status	 db_node_set_node_key(struct db *, uint64_t,
+		    const struct db_node_new *, struct db_node *, uint64_t *,
+		    char *, size_t);
 enum db_status	 db_node_delete(struct db *, uint64_t, struct db_node *,
 		    uint64_t *, char *, size_t);
 enum db_status	 db_node_expire(struct db *, uint64_t, time_t,
 		    struct db_node *, uint64_t *, char *, size_t);
 enum db_status	 db_node_rename(struct db *, uint64_t, const char *,
 		    struct db_node *, uint64_t *, char *, size_t);
+int		 db_node_endpoint_valid(const char *);
+enum db_status	 db_node_update(struct db *, uint64_t,
+		    const struct db_node_update *, struct db_node *, int *,
+		    uint64_t *, char *, size_t);
 
 #ifdef DB_INTERNAL
 /*

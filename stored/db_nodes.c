@@ -4,6 +4,10 @@
  * the caller (stored keeps the address allocator); here they are only
  * checked and stored.
  */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,19 +20,32 @@
 #include "db.h"
 #include "names.h"
 
-#define NODE_COLS	"id, user_id, hostname, given_name, ipv4, ipv6," \
-			" machine_key, node_key, expiry, created_at," \
-			" disco_key, register_method, auth_key_id," \
-			" updated_at, tags"
+/*
+ * Every node read joins its pre-auth key, for the ephemeral flag: one
+ * query, not one more per node.
+ */
+#define NODE_COLS	"n.id, n.user_id, n.hostname, n.given_name, n.ipv4," \
+			" n.ipv6, n.machine_key, n.node_key, n.expiry," \
+			" n.created_at, n.disco_key, n.register_method," \
+			" n.auth_key_id, n.updated_at, n.tags, n.last_seen," \
+			" k.ephemeral, n.endpoints, n.host_info"
+#define NODE_FROM	" FROM nodes n LEFT JOIN pre_auth_keys k" \
+			" ON k.id = n.auth_key_id"
 
 static void		db_node_row(sqlite3_stmt *, struct db_node *);
+static void		db_node_endpoints_read(sqlite3_stmt *, int,
+			    struct db_node *);
+static void		db_node_host_info_read(sqlite3_stmt *, int,
+			    struct db_node *);
 static enum db_status	db_node_query(struct db *, const char *, uint64_t,
 			    const char *, struct db_node *, char *, size_t);
 static enum db_status	db_node_use_key(struct db *, uint64_t, char *,
 			    size_t);
 static enum db_status	db_node_write(struct db *, const char *, uint64_t,
-			    const char *, time_t, uint64_t, struct db_node *,
-			    uint64_t *, char *, size_t);
+			    const char *, time_t, const char *, const char *,
+			    uint64_t, struct db_node *, uint64_t *, char *,
+			    size_t);
+static int		db_host_info_valid(const char *, char *, size_t);
 
 static void
 db_node_row(sqlite3_stmt *st, struct db_node *n)
@@ -55,6 +72,67 @@ db_node_row(sqlite3_stmt *st, struct db_node *n)
 		log_warnx("nodes row %llu: unreadable tags",
 		    (unsigned long long)n->id);
 		n->ntags = 0;
+	}
+	n->last_seen = db_column_time(st, 15, 0);
+	n->ephemeral = db_column_bool(st, 16);
+	db_node_endpoints_read(st, 17, n);
+	db_node_host_info_read(st, 18, n);
+}
+
+/*
+ * The endpoints column: a JSON array of strings, as headscale writes it
+ * (Go's nil slice is "null").  Anything else reads as no endpoints.
+ */
+static void
+db_node_endpoints_read(sqlite3_stmt *st, int col, struct db_node *n)
+{
+	const char	*s, *e;
+	json_t		*a, *v;
+	size_t		 i;
+
+	n->nendpoints = 0;
+	s = (const char *)sqlite3_column_text(st, col);
+	if (s == NULL || *s == '\0')
+		return;
+	if ((a = json_loads(s, JSON_DECODE_ANY, NULL)) == NULL ||
+	    json_is_null(a)) {
+		if (a == NULL)
+			log_warnx("nodes row %llu: endpoints not JSON",
+			    (unsigned long long)n->id);
+		json_decref(a);
+		return;
+	}
+	if (!json_is_array(a) || json_array_size(a) > DB_ENDPOINTS_MAX)
+		goto bad;
+	json_array_foreach(a, i, v) {
+		if ((e = json_string_value(v)) == NULL ||
+		    strlcpy(n->endpoints[i], e, sizeof(n->endpoints[i])) >=
+		    sizeof(n->endpoints[i]))
+			goto bad;
+	}
+	n->nendpoints = json_array_size(a);
+	json_decref(a);
+	return;
+ bad:
+	log_warnx("nodes row %llu: unreadable endpoints",
+	    (unsigned long long)n->id);
+	json_decref(a);
+}
+
+/* Hostinfo as it is; one too big to be ours reads as none. */
+static void
+db_node_host_info_read(sqlite3_stmt *st, int col, struct db_node *n)
+{
+	const char	*s;
+
+	if ((s = (const char *)sqlite3_column_text(st, col)) == NULL)
+		s = "";
+	if (strlcpy(n->host_info, s, sizeof(n->host_info)) >=
+	    sizeof(n->host_info)) {
+		/* Cut JSON is worse than none. */
+		log_warnx("nodes row %llu: host info longer than %d bytes",
+		    (unsigned long long)n->id, DB_HOSTINFO_MAX);
+		n->host_info[0] = '\0';
 	}
 }
 
@@ -100,8 +178,8 @@ enum db_status
 db_node_get(struct db *db, uint64_t id, struct db_node *n, char *err,
     size_t errlen)
 {
-	static const char sql[] = "SELECT " NODE_COLS " FROM nodes"
-	    " WHERE id = ?1 AND ?2 = '' AND deleted_at IS NULL";
+	static const char sql[] = "SELECT " NODE_COLS NODE_FROM
+	    " WHERE n.id = ?1 AND ?2 = '' AND n.deleted_at IS NULL";
 
 	return (db_node_query(db, sql, id, "", n, err, errlen));
 }
@@ -110,9 +188,9 @@ enum db_status
 db_node_get_by_machine_key(struct db *db, const char *mkey,
     struct db_node *n, char *err, size_t errlen)
 {
-	static const char sql[] = "SELECT " NODE_COLS " FROM nodes"
-	    " WHERE ?1 = 0 AND machine_key = ?2 AND deleted_at IS NULL"
-	    " ORDER BY id LIMIT 1";
+	static const char sql[] = "SELECT " NODE_COLS NODE_FROM
+	    " WHERE ?1 = 0 AND n.machine_key = ?2 AND n.deleted_at IS NULL"
+	    " ORDER BY n.id LIMIT 1";
 
 	return (db_node_query(db, sql, 0, mkey, n, err, errlen));
 }
@@ -214,6 +292,12 @@ db_node_new_valid(const struct db_node_new *nn, char *err, size_t errlen)
 	}
 	if (nn->expiry < 0) {
 		db_seterr(err, errlen, "negative expiry");
+		return (-1);
+	}
+	if (nn->host_info != NULL && strlen(nn->host_info) >
+	    DB_HOSTINFO_MAX) {
+		db_seterr(err, errlen, "host info is longer than %d bytes",
+		    DB_HOSTINFO_MAX);
 		return (-1);
 	}
 	if (nn->host_info != NULL) {
@@ -323,13 +407,14 @@ db_node_register(struct db *db, const struct db_node_new *nn,
 
 /*
  * An update of one live node by id: sql has ?1 id, ?2 now, ?3 text or
- * ?3 time.  A pre-auth key use_key (0: none) is marked used in the same
- * write.  The node as it is afterwards goes to out.
+ * ?3 time, and if it wants them ?4 s4 and ?5 s5 (NULL binds NULL).  A
+ * pre-auth key use_key (0: none) is marked used in the same write.  The
+ * node as it is afterwards goes to out.
  */
 static enum db_status
 db_node_write(struct db *db, const char *sql, uint64_t id, const char *s,
-    time_t t, uint64_t use_key, struct db_node *out, uint64_t *seq,
-    char *err, size_t errlen)
+    time_t t, const char *s4, const char *s5, uint64_t use_key,
+    struct db_node *out, uint64_t *seq, char *err, size_t errlen)
 {
 	sqlite3_stmt	*st;
 	enum db_status	 ret;
@@ -346,6 +431,10 @@ db_node_write(struct db *db, const char *sql, uint64_t id, const char *s,
 		db_bind_text(st, 3, s);
 	else
 		db_bind_time(st, 3, t);
+	if (sqlite3_bind_parameter_count(st) >= 5) {
+		db_bind_text(st, 4, s4);
+		db_bind_text(st, 5, s5);
+	}
 	ret = db_step_done(db, st, "updating node", err, errlen);
 	db_stmt_done(st);
 	if (ret != DB_OK)
@@ -363,24 +452,39 @@ db_node_write(struct db *db, const char *sql, uint64_t id, const char *s,
 }
 
 /*
- * Re-registration of a known machine: its new node key, and the single
- * use pre-auth key it came with (0: none) marked used, in one write.
+ * Re-registration of a known machine: nn's node key, its disco key and
+ * Hostinfo if given (NULL or "": as they were), and the single use
+ * pre-auth key it came with (nn->auth_key_id, 0: none) marked used, in
+ * one write.  The rest of nn is not looked at.
  */
 enum db_status
-db_node_set_node_key(struct db *db, uint64_t id, const char *node_key,
-    uint64_t auth_key_id, struct db_node *out, uint64_t *seq, char *err,
-    size_t errlen)
+db_node_set_node_key(struct db *db, uint64_t id,
+    const struct db_node_new *nn, struct db_node *out, uint64_t *seq,
+    char *err, size_t errlen)
 {
 	static const char sql[] = "UPDATE nodes SET node_key = ?3,"
+	    " disco_key = coalesce(?4, disco_key),"
+	    " host_info = coalesce(?5, host_info),"
 	    " updated_at = ?2 WHERE id = ?1 AND deleted_at IS NULL";
+	const char	*dk = nn->disco_key, *hi = nn->host_info;
 
-	if (!db_node_key_valid(node_key, "nodekey:")) {
+	if (!db_node_key_valid(nn->node_key, "nodekey:")) {
 		db_seterr(err, errlen, "invalid node key: want nodekey: and "
 		    "64 hex digits");
 		return (DB_INVALID);
 	}
-	return (db_node_write(db, sql, id, node_key, 0, auth_key_id, out,
-	    seq, err, errlen));
+	if (dk != NULL && dk[0] == '\0')
+		dk = NULL;
+	if (hi != NULL && hi[0] == '\0')
+		hi = NULL;
+	if (dk != NULL && !db_node_key_valid(dk, "discokey:")) {
+		db_seterr(err, errlen, "invalid disco key");
+		return (DB_INVALID);
+	}
+	if (hi != NULL && db_host_info_valid(hi, err, errlen) == -1)
+		return (DB_INVALID);
+	return (db_node_write(db, sql, id, nn->node_key, 0, dk, hi,
+	    nn->auth_key_id, out, seq, err, errlen));
 }
 
 /* DeleteNode: the row goes; old gets what it was (for its addresses). */
@@ -412,8 +516,8 @@ db_node_expire(struct db *db, uint64_t id, time_t when,
 		db_seterr(err, errlen, "negative expiry");
 		return (DB_INVALID);
 	}
-	return (db_node_write(db, sql, id, NULL, when, 0, out, seq, err,
-	    errlen));
+	return (db_node_write(db, sql, id, NULL, when, NULL, NULL, 0, out,
+	    seq, err, errlen));
 }
 
 /* RenameNode: a new given name, a DNS label no other node has. */
@@ -433,8 +537,292 @@ db_node_rename(struct db *db, uint64_t id, const char *name,
 		db_seterr(err, errlen, "name %s is taken", name);
 		return (DB_EXISTS);
 	}
-	return (db_node_write(db, sql, id, name, 0, 0, out, seq, err,
-	    errlen));
+	return (db_node_write(db, sql, id, name, 0, NULL, NULL, 0, out, seq,
+	    err, errlen));
+}
+
+/*
+ * An endpoint as a client reports it: "ip:port" or "[v6]:port", with a
+ * port of 1 to 65535.  No zones: peers could not use one anyway.
+ */
+int
+db_node_endpoint_valid(const char *s)
+{
+	char		 addr[DB_ENDPOINT_MAX + 1];
+	unsigned char	 bin[16];
+	const char	*colon, *p;
+	size_t		 len;
+	long		 port = 0;
+	int		 af = AF_INET;
+
+	if (s == NULL || (len = strlen(s)) == 0 || len > DB_ENDPOINT_MAX ||
+	    (colon = strrchr(s, ':')) == NULL || colon[1] == '\0' ||
+	    strlen(colon + 1) > 5)
+		return (0);
+	for (p = colon + 1; *p != '\0'; p++) {
+		if (!isdigit((unsigned char)*p))
+			return (0);
+		port = port * 10 + (*p - '0');
+	}
+	if (port < 1 || port > 65535)
+		return (0);
+	if (s[0] == '[') {
+		if (colon - s < 3 || colon[-1] != ']')
+			return (0);
+		af = AF_INET6;
+		s++;
+		colon--;
+	}
+	memcpy(addr, s, colon - s);
+	addr[colon - s] = '\0';
+	return (inet_pton(af, addr, bin) == 1);
+}
+
+/* A Hostinfo we accept: a JSON object of bounded size. */
+static int
+db_host_info_valid(const char *hi, char *err, size_t errlen)
+{
+	json_t	*j;
+	int	 ok;
+
+	if (strlen(hi) > DB_HOSTINFO_MAX) {
+		db_seterr(err, errlen, "host info is longer than %d bytes",
+		    DB_HOSTINFO_MAX);
+		return (-1);
+	}
+	j = json_loads(hi, JSON_REJECT_DUPLICATES, NULL);
+	ok = json_is_object(j);
+	json_decref(j);
+	if (!ok) {
+		db_seterr(err, errlen, "host info is not a JSON object");
+		return (-1);
+	}
+	return (0);
+}
+
+/* The checks of db_node_update() that need no database. */
+static int
+db_node_update_valid(const struct db_node_update *u, char *err,
+    size_t errlen)
+{
+	size_t	i;
+
+	if (!db_node_key_valid(u->node_key, "nodekey:")) {
+		db_seterr(err, errlen, "invalid node key: want nodekey: and "
+		    "64 hex digits");
+		return (-1);
+	}
+	if (u->disco_key != NULL && u->disco_key[0] != '\0' &&
+	    !db_node_key_valid(u->disco_key, "discokey:")) {
+		db_seterr(err, errlen, "invalid disco key: want discokey: "
+		    "and 64 lower case hex digits");
+		return (-1);
+	}
+	if (u->set_endpoints && u->nendpoints > DB_ENDPOINTS_MAX) {
+		db_seterr(err, errlen, "more than %d endpoints",
+		    DB_ENDPOINTS_MAX);
+		return (-1);
+	}
+	for (i = 0; u->set_endpoints && i < u->nendpoints; i++)
+		if (!db_node_endpoint_valid(u->endpoints[i])) {
+			db_seterr(err, errlen, "invalid endpoint %zu: want "
+			    "ip:port or [ipv6]:port", i);
+			return (-1);
+		}
+	if (u->host_info != NULL && u->host_info[0] != '\0' &&
+	    db_host_info_valid(u->host_info, err, errlen) == -1)
+		return (-1);
+	if (u->last_seen < 0) {
+		db_seterr(err, errlen, "negative last seen");
+		return (-1);
+	}
+	if (u->new_node_key != NULL && u->new_node_key[0] != '\0' &&
+	    !db_node_key_valid(u->new_node_key, "nodekey:")) {
+		db_seterr(err, errlen, "invalid new node key: want nodekey: "
+		    "and 64 hex digits");
+		return (-1);
+	}
+	return (0);
+}
+
+/* Whether a live node other than except_id has this node key. */
+static int
+db_node_key_taken(struct db *db, const char *key, uint64_t except_id)
+{
+	static const char sql[] = "SELECT 1 FROM nodes"
+	    " WHERE node_key = ?2 AND id <> ?1 AND deleted_at IS NULL"
+	    " LIMIT 1";
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((st = db_stmt(db, sql, NULL, 0)) == NULL)
+		return (1);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)except_id);
+	db_bind_text(st, 2, key);
+	rc = sqlite3_step(st);
+	db_stmt_done(st);
+	return (rc != SQLITE_DONE);
+}
+
+/* Endpoints as headscale stores them: a compact JSON array. */
+static char *
+db_endpoints_encode(const char *const *ep, size_t n, char *err,
+    size_t errlen)
+{
+	json_t	*a;
+	char	*s = NULL;
+	size_t	 i;
+
+	if ((a = json_array()) == NULL)
+		goto fail;
+	for (i = 0; i < n; i++)
+		if (json_array_append_new(a, json_string(ep[i])) == -1)
+			goto fail;
+	s = json_dumps(a, JSON_COMPACT);
+ fail:
+	json_decref(a);
+	if (s == NULL)
+		db_seterr(err, errlen, "out of memory");
+	return (s);
+}
+
+/* Whether two Hostinfos say the same, however they are spelled. */
+static int
+db_host_info_same(const char *a, const char *b)
+{
+	json_t	*ja, *jb;
+	int	 same;
+
+	if (strcmp(a, b) == 0)
+		return (1);
+	ja = json_loads(a, 0, NULL);
+	jb = json_loads(b, 0, NULL);
+	same = ja != NULL && jb != NULL && json_equal(ja, jb);
+	json_decref(ja);
+	json_decref(jb);
+	return (same);
+}
+
+/*
+ * Whether u would leave n as it is.  Clients repeat themselves on every
+ * map request, and every change goes out to every peer.
+ */
+static int
+db_node_update_same(const struct db_node *n, const struct db_node_update *u)
+{
+	size_t	i;
+
+	if (u->disco_key != NULL && u->disco_key[0] != '\0' &&
+	    strcmp(u->disco_key, n->disco_key) != 0)
+		return (0);
+	if (u->set_endpoints) {
+		if (u->nendpoints != n->nendpoints)
+			return (0);
+		for (i = 0; i < u->nendpoints; i++)
+			if (strcmp(u->endpoints[i], n->endpoints[i]) != 0)
+				return (0);
+	}
+	if (u->host_info != NULL && u->host_info[0] != '\0' &&
+	    !db_host_info_same(u->host_info, n->host_info))
+		return (0);
+	if (u->last_seen != 0 && u->last_seen != n->last_seen)
+		return (0);
+	if (u->new_node_key != NULL && u->new_node_key[0] != '\0' &&
+	    strcmp(u->new_node_key, n->node_key) != 0)
+		return (0);
+	return (1);
+}
+
+/*
+ * What a client reports about itself (disco key, endpoints, Hostinfo,
+ * last seen), for the live node id whose node key is u->node_key (else
+ * DB_NOTFOUND).  If it changes nothing, nothing is written and *changed
+ * (may be NULL) is 0; out gets the node as it is afterwards either way.
+ */
+enum db_status
+db_node_update(struct db *db, uint64_t id, const struct db_node_update *u,
+    struct db_node *out, int *changed, uint64_t *seq, char *err,
+    size_t errlen)
+{
+	static const char sql[] = "UPDATE nodes SET"
+	    " disco_key = coalesce(?3, disco_key),"
+	    " endpoints = coalesce(?4, endpoints),"
+	    " host_info = coalesce(?5, host_info),"
+	    " last_seen = coalesce(?6, last_seen), updated_at = ?2,"
+	    " node_key = coalesce(?8, node_key)"
+	    " WHERE id = ?1 AND node_key = ?7 AND deleted_at IS NULL";
+	sqlite3_stmt	*st;
+	struct db_node	*n;
+	char		*eps = NULL;
+	enum db_status	 ret;
+	int		 did = 0;
+
+	if (changed != NULL)
+		*changed = 0;
+	if (db_node_update_valid(u, err, errlen) == -1)
+		return (DB_INVALID);
+	if ((n = malloc(sizeof(*n))) == NULL ||
+	    (u->set_endpoints && (eps = db_endpoints_encode(u->endpoints,
+	    u->nendpoints, err, errlen)) == NULL)) {
+		free(n);
+		db_seterr(err, errlen, "out of memory");
+		return (DB_ERROR);
+	}
+	if (db_op_begin(db, err, errlen) != DB_OK) {
+		ret = DB_ERROR;
+		goto free;
+	}
+	if ((ret = db_node_get(db, id, n, err, errlen)) != DB_OK)
+		goto done;
+	if (strcmp(n->node_key, u->node_key) != 0) {
+		db_seterr(err, errlen, "node not found");
+		ret = DB_NOTFOUND;
+		goto done;
+	}
+	if (db_node_update_same(n, u)) {
+		if (out != NULL)
+			memcpy(out, n, sizeof(*out));
+		goto done;
+	}
+	if (u->new_node_key != NULL && u->new_node_key[0] != '\0' &&
+	    db_node_key_taken(db, u->new_node_key, id)) {
+		db_seterr(err, errlen, "node key is another node's");
+		ret = DB_EXISTS;
+		goto done;
+	}
+	if ((st = db_stmt(db, sql, err, errlen)) == NULL) {
+		ret = DB_ERROR;
+		goto done;
+	}
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	db_bind_time(st, 2, db_now());
+	db_bind_text(st, 3, u->disco_key != NULL && u->disco_key[0] != '\0' ?
+	    u->disco_key : NULL);
+	db_bind_text(st, 4, eps);
+	db_bind_text(st, 5, u->host_info != NULL && u->host_info[0] != '\0' ?
+	    u->host_info : NULL);
+	db_bind_time(st, 6, u->last_seen);
+	db_bind_text(st, 7, u->node_key);
+	db_bind_text(st, 8, u->new_node_key != NULL &&
+	    u->new_node_key[0] != '\0' ? u->new_node_key : NULL);
+	ret = db_step_done(db, st, "updating node", err, errlen);
+	db_stmt_done(st);
+	if (ret == DB_OK && sqlite3_changes(db->db_sql) != 1) {
+		db_seterr(err, errlen, "node not found");
+		ret = DB_NOTFOUND;
+	}
+	if (ret == DB_OK && (ret = db_bump_seq(db, err, errlen)) == DB_OK &&
+	    out != NULL)
+		ret = db_node_get(db, id, out, err, errlen);
+	did = 1;
+ done:
+	ret = db_op_end(db, ret, seq, err, errlen);
+	if (changed != NULL)
+		*changed = ret == DB_OK && did;
+ free:
+	free(n);
+	free(eps);
+	return (ret);
 }
 
 /* Nodes a user owns; tagged nodes have no owner and never count. */
@@ -463,23 +851,30 @@ enum db_status
 db_node_list(struct db *db, int (*cb)(const struct db_node *, void *),
     void *arg, char *err, size_t errlen)
 {
-	static const char sql[] = "SELECT " NODE_COLS " FROM nodes"
-	    " WHERE deleted_at IS NULL ORDER BY id";
+	static const char sql[] = "SELECT " NODE_COLS NODE_FROM
+	    " WHERE n.deleted_at IS NULL ORDER BY n.id";
 	sqlite3_stmt	*st;
-	struct db_node	 n;
+	struct db_node	*n;
 	enum db_status	 ret;
 	int		 rc;
 
-	if ((st = db_list_stmt(db, sql, "listing nodes", err, errlen)) ==
-	    NULL)
+	if ((n = malloc(sizeof(*n))) == NULL) {
+		db_seterr(err, errlen, "out of memory");
 		return (DB_ERROR);
+	}
+	if ((st = db_list_stmt(db, sql, "listing nodes", err, errlen)) ==
+	    NULL) {
+		free(n);
+		return (DB_ERROR);
+	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		db_node_row(st, &n);
-		if (cb(&n, arg) != 0)
+		db_node_row(st, n);
+		if (cb(n, arg) != 0)
 			break;
 	}
 	ret = db_list_end(db, rc, "listing nodes", err, errlen);
 	sqlite3_finalize(st);
+	free(n);
 	return (ret);
 }
 

@@ -441,9 +441,9 @@ op_apikey_check(struct store_req *r)
 /* A node with its owner, as the API shows it. */
 static void
 node_message(const struct db_node *n, Coordd__Node *m, char **tagv,
-    Coordd__User *um, struct db_user *u)
+    char **epv, Coordd__User *um, struct db_user *u)
 {
-	store_pb_node(n, m, tagv);
+	store_pb_node(n, m, tagv, epv);
 	if (n->user_id != 0 && db_user_get(store_env->db, n->user_id, u,
 	    NULL, 0) == DB_OK) {
 		store_pb_user(u, um);
@@ -459,9 +459,9 @@ reply_node(struct store_req *r, const struct db_node *n, uint64_t seq)
 	Coordd__Node	 m;
 	Coordd__User	 um;
 	struct db_user	 u;
-	char		*tagv[DB_TAGS_MAX];
+	char		*tagv[DB_TAGS_MAX], *epv[DB_ENDPOINTS_MAX];
 
-	node_message(n, &m, tagv, &um, &u);
+	node_message(n, &m, tagv, epv, &um, &u);
 	store_defer_reply(r->imsg, IMSG_STORE_NODE, &m.base);
 	store_defer_done(r->imsg);
 	ch.seq = seq;
@@ -596,8 +596,8 @@ op_node_register(struct store_req *r)
 	}
 	if ((st = db_node_get_by_machine_key(store_env->db, m->machine_key,
 	    n, r->err, sizeof(r->err))) == DB_OK)
-		st = db_node_set_node_key(store_env->db, n->id, nn.node_key,
-		    nn.auth_key_id, n, &seq, r->err, sizeof(r->err));
+		st = db_node_set_node_key(store_env->db, n->id, &nn, n,
+		    &seq, r->err, sizeof(r->err));
 	else if (st == DB_NOTFOUND)
 		st = node_create(r, &nn, n, &seq);
 	if (st != DB_OK)
@@ -627,11 +627,11 @@ list_node_cb(const struct db_node *n, void *arg)
 	Coordd__Node		 m;
 	Coordd__User		 um;
 	struct db_user		 u;
-	char			*tagv[DB_TAGS_MAX];
+	char			*tagv[DB_TAGS_MAX], *epv[DB_ENDPOINTS_MAX];
 
 	if (ctx->filter && n->user_id != ctx->user_id)
 		return (0);
-	node_message(n, &m, tagv, &um, &u);
+	node_message(n, &m, tagv, epv, &um, &u);
 	return (imsgev_reply_pb(ctx->r->iev, ctx->r->imsg, IMSG_STORE_NODE,
 	    &m.base));
 }
@@ -760,6 +760,62 @@ op_node_rename(struct store_req *r)
 	free(n);
 }
 
+/*
+ * What a client says about itself on a map request.  A repeat of what
+ * is stored answers OK and writes nothing: every change goes out to
+ * every peer, and clients repeat themselves often.
+ */
+static void
+op_node_update(struct store_req *r)
+{
+	Coordd__NodeUpdate	*q;
+	Coordd__Change		 ch = COORDD__CHANGE__INIT;
+	Coordd__Node		 m;
+	Coordd__User		 um;
+	struct db_node_update	 u;
+	struct db_node		*n;
+	struct db_user		 du;
+	char			*tagv[DB_TAGS_MAX], *epv[DB_ENDPOINTS_MAX];
+	enum db_status		 st;
+	uint64_t		 seq;
+	int			 changed;
+
+	if ((q = pb_unpack(&coordd__node_update__descriptor, r->imsg)) ==
+	    NULL)
+		return (store_fail(r, DB_INVALID));
+	memset(&u, 0, sizeof(u));
+	u.node_key = q->node_key;
+	u.disco_key = q->disco_key;
+	u.set_endpoints = q->set_endpoints;
+	u.endpoints = (const char *const *)q->endpoints;
+	u.nendpoints = q->n_endpoints;
+	u.host_info = q->host_info;
+	u.last_seen = q->last_seen;
+	u.new_node_key = q->new_node_key;
+	if (store_batch_begin() == -1) {
+		pb_free(q);
+		return (store_fail(r, DB_ERROR));
+	}
+	if ((n = malloc(sizeof(*n))) == NULL)
+		fatal("malloc");
+	st = db_node_update(store_env->db, q->id, &u, n, &changed, &seq,
+	    r->err, sizeof(r->err));
+	pb_free(q);
+	if (st != DB_OK) {
+		free(n);
+		return (store_fail(r, st));
+	}
+	store_defer_reply(r->imsg, IMSG_RESULT, NULL);
+	if (changed) {
+		node_message(n, &m, tagv, epv, &um, &du);
+		ch.seq = seq;
+		ch.kind = COORDD__CHANGE__KIND__NODE_UPSERT;
+		ch.node = &m;
+		store_defer_change(&ch.base);
+	}
+	free(n);
+}
+
 /* X25519 with the Noise static key; the key itself never leaves. */
 static void
 op_noise_dh(struct store_req *r)
@@ -833,10 +889,12 @@ static const struct {
 	{ IMSG_STORE_NODE_REGISTER,	P(PROC_COORD) | P(PROC_API),
 	    op_node_register },
 	{ IMSG_STORE_NODE_LIST,		P(PROC_API),	op_node_list },
-	{ IMSG_STORE_NODE_DELETE,	P(PROC_API),	op_node_delete },
+	{ IMSG_STORE_NODE_DELETE,	P(PROC_COORD) | P(PROC_API),
+	    op_node_delete },
 	{ IMSG_STORE_NODE_EXPIRE,	P(PROC_COORD) | P(PROC_API),
 	    op_node_expire },
 	{ IMSG_STORE_NODE_RENAME,	P(PROC_API),	op_node_rename },
+	{ IMSG_STORE_NODE_UPDATE,	P(PROC_COORD),	op_node_update },
 #undef P
 };
 

@@ -54,9 +54,10 @@ store_pb_apikey(const struct db_apikey *k, Coordd__ApiKey *m)
 	m->last_seen = k->last_seen;
 }
 
-/* tagv must hold DB_TAGS_MAX pointers. */
+/* tagv must hold DB_TAGS_MAX pointers, epv DB_ENDPOINTS_MAX. */
 void
-store_pb_node(const struct db_node *n, Coordd__Node *m, char **tagv)
+store_pb_node(const struct db_node *n, Coordd__Node *m, char **tagv,
+    char **epv)
 {
 	size_t	i;
 
@@ -79,6 +80,13 @@ store_pb_node(const struct db_node *n, Coordd__Node *m, char **tagv)
 		tagv[i] = (char *)n->tags[i];
 	m->tags = tagv;
 	m->n_tags = i;
+	for (i = 0; i < n->nendpoints && i < DB_ENDPOINTS_MAX; i++)
+		epv[i] = (char *)n->endpoints[i];
+	m->endpoints = epv;
+	m->n_endpoints = i;
+	m->host_info = (char *)n->host_info;
+	m->last_seen = n->last_seen;
+	m->ephemeral = n->ephemeral;
 }
 
 /* enum db_status to enum ctl_status. */

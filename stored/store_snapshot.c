@@ -13,6 +13,11 @@
 #include "store.pb-c.h"
 
 #define SNAP_BATCH	64
+/*
+ * Node bytes per message: with Hostinfo a node can take tens of KiB, so
+ * 64 of them could pass the channel's limit.  Users add at most ~220K.
+ */
+#define SNAP_NODE_BYTES	(512 * 1024)
 
 struct snap {
 	struct imsgev		*iev;
@@ -27,7 +32,12 @@ struct snap {
 	Coordd__Node		*nodep[SNAP_BATCH];
 	struct db_node		 dbnodes[SNAP_BATCH];
 	char			*tagv[SNAP_BATCH][DB_TAGS_MAX];
+	char			*epv[SNAP_BATCH][DB_ENDPOINTS_MAX];
 	size_t			 nnodes;
+	size_t			 node_bytes;
+	Coordd__Node		 sizer;
+	char			*sizer_tagv[DB_TAGS_MAX];
+	char			*sizer_epv[DB_ENDPOINTS_MAX];
 };
 
 static void
@@ -44,7 +54,8 @@ snap_flush(struct snap *s)
 		s->userp[i] = &s->users[i];
 	}
 	for (i = 0; i < s->nnodes; i++) {
-		store_pb_node(&s->dbnodes[i], &s->nodes[i], s->tagv[i]);
+		store_pb_node(&s->dbnodes[i], &s->nodes[i], s->tagv[i],
+		    s->epv[i]);
 		s->nodep[i] = &s->nodes[i];
 	}
 	msg.users = s->userp;
@@ -55,6 +66,7 @@ snap_flush(struct snap *s)
 	    &msg.base) == -1)
 		s->failed = 1;
 	s->n = s->nnodes = 0;
+	s->node_bytes = 0;
 }
 
 static int
@@ -72,8 +84,17 @@ static int
 snap_node(const struct db_node *n, void *arg)
 {
 	struct snap	*s = arg;
+	size_t		 len;
 
-	s->dbnodes[s->nnodes++] = *n;
+	store_pb_node(n, &s->sizer, s->sizer_tagv, s->sizer_epv);
+	len = coordd__node__get_packed_size(&s->sizer) + 16;
+	if (s->nnodes > 0 && s->node_bytes + len > SNAP_NODE_BYTES) {
+		snap_flush(s);
+		if (s->failed)
+			return (-1);
+	}
+	s->node_bytes += len;
+	memcpy(&s->dbnodes[s->nnodes++], n, sizeof(*n));
 	if (s->nnodes == SNAP_BATCH)
 		snap_flush(s);
 	return (s->failed ? -1 : 0);

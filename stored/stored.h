@@ -96,7 +96,8 @@ void	 store_pb_user(const struct db_user *, Coordd__User *);
 void	 store_pb_preauthkey(const struct db_preauthkey *,
 	    Coordd__PreAuthKey *, char **);
 void	 store_pb_apikey(const struct db_apikey *, Coordd__ApiKey *);
-void	 store_pb_node(const struct db_node *, Coordd__Node *, char **);
+void	 store_pb_node(const struct db_node *, Coordd__Node *, char **,
+	    char **);
 int	 store_status(int);
 
 #endif /* STORED_H */

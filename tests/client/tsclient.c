@@ -45,6 +45,18 @@ tsc_init(struct tsc *t, const char *url, uint16_t version)
 	return (0);
 }
 
+/* A machine key of the caller's, for a node that keeps its identity. */
+int
+tsc_set_machine_key(struct tsc *t, const uint8_t *priv)
+{
+	memcpy(t->machine_priv, priv, NOISE_KEYLEN);
+	if (crypto_scalarmult_base(t->machine_pub, t->machine_priv) != 0) {
+		snprintf(t->err, sizeof(t->err), "bad machine key");
+		return (-1);
+	}
+	return (0);
+}
+
 int
 tsc_connect(struct tsc *t)
 {
@@ -101,19 +113,14 @@ tsc_write_all(struct tsc *t, const void *buf, size_t len)
 	return (0);
 }
 
-/* Read more bytes into rbuf; 0 on end of file. */
+/* Read what the socket has into rbuf; 0 on end of file. */
 static ssize_t
-tsc_fill(struct tsc *t)
+tsc_read_more(struct tsc *t)
 {
-	struct pollfd	pfd = { t->fd, POLLIN, 0 };
-	ssize_t		n;
+	ssize_t	n;
 
 	if (t->rlen == sizeof(t->rbuf)) {
 		snprintf(t->err, sizeof(t->err), "response too large");
-		return (-1);
-	}
-	if (poll(&pfd, 1, TSC_TIMEOUT_MS) != 1) {
-		snprintf(t->err, sizeof(t->err), "timed out");
 		return (-1);
 	}
 	if ((n = read(t->fd, t->rbuf + t->rlen, sizeof(t->rbuf) - t->rlen))
@@ -123,6 +130,19 @@ tsc_fill(struct tsc *t)
 	}
 	t->rlen += n;
 	return (n);
+}
+
+/* Read more bytes into rbuf, waiting up to the timeout; 0 on EOF. */
+static ssize_t
+tsc_fill(struct tsc *t)
+{
+	struct pollfd	pfd = { t->fd, POLLIN, 0 };
+
+	if (poll(&pfd, 1, TSC_TIMEOUT_MS) != 1) {
+		snprintf(t->err, sizeof(t->err), "timed out");
+		return (-1);
+	}
+	return (tsc_read_more(t));
 }
 
 /* Read until the end of the HTTP head; returns its length and status. */
@@ -344,28 +364,44 @@ tsc_h2_on_header(nghttp2_session *ng, const nghttp2_frame *frame,
 	return (0);
 }
 
-static int
-tsc_h2_on_data(nghttp2_session *ng, uint8_t flags, int32_t id,
-    const uint8_t *data, size_t len, void *arg)
+/* Add to a request's collected body, up to TSC_H2_MAXOUT in all. */
+int
+tsc_h2_req_append(struct tsc_h2req *req, const uint8_t *data, size_t len)
 {
-	struct tsc_h2req	*req;
-	uint8_t			*p;
-	size_t			 cap;
+	uint8_t	*p;
+	size_t	 cap;
 
-	if ((req = nghttp2_session_get_stream_user_data(ng, id)) == NULL)
-		return (0);
 	if (req->outlen + len > TSC_H2_MAXOUT)
-		return (NGHTTP2_ERR_CALLBACK_FAILURE);
+		return (-1);
 	if (req->outlen + len > req->outcap) {
 		cap = MAX(req->outcap * 2, req->outlen + len);
 		if ((p = realloc(req->out, cap)) == NULL)
-			return (NGHTTP2_ERR_CALLBACK_FAILURE);
+			return (-1);
 		req->out = p;
 		req->outcap = cap;
 	}
 	memcpy(req->out + req->outlen, data, len);
 	req->outlen += len;
 	return (0);
+}
+
+static int
+tsc_h2_on_data(nghttp2_session *ng, uint8_t flags, int32_t id,
+    const uint8_t *data, size_t len, void *arg)
+{
+	struct tsc		*t = arg;
+	struct tsc_h2req	*req;
+
+	if ((req = nghttp2_session_get_stream_user_data(ng, id)) == NULL)
+		return (0);
+	if (req->ondata != NULL) {
+		if (req->ondata(t, req, data, len) == 0)
+			return (0);
+		t->h2cbfail = 1;
+		return (NGHTTP2_ERR_CALLBACK_FAILURE);
+	}
+	return (tsc_h2_req_append(req, data, len) == 0 ? 0 :
+	    NGHTTP2_ERR_CALLBACK_FAILURE);
 }
 
 static int
@@ -543,8 +579,11 @@ tsc_h2_records(struct tsc *t, int *nrec)
 		t->rlen -= reclen;
 		(*nrec)++;
 		if ((r = nghttp2_session_mem_recv(t->h2, pt, ptlen)) < 0) {
-			snprintf(t->err, sizeof(t->err), "nghttp2 recv: %s",
-			    nghttp2_strerror((int)r));
+			/* An ondata's own words say more than nghttp2's. */
+			if (!t->h2cbfail)
+				snprintf(t->err, sizeof(t->err),
+				    "nghttp2 recv: %s",
+				    nghttp2_strerror((int)r));
 			return (-1);
 		}
 	}
@@ -555,7 +594,7 @@ tsc_h2_records(struct tsc *t, int *nrec)
  * headers only, until each has its status.
  */
 static int
-tsc_h2_pump(struct tsc *t, struct tsc_h2req *reqs, size_t nreqs,
+tsc_h2_run(struct tsc *t, struct tsc_h2req *reqs, size_t nreqs,
     int headers)
 {
 	size_t	i;
@@ -593,13 +632,57 @@ tsc_h2_pump(struct tsc *t, struct tsc_h2req *reqs, size_t nreqs,
 int
 tsc_h2_wait(struct tsc *t, struct tsc_h2req *reqs, size_t nreqs)
 {
-	return (tsc_h2_pump(t, reqs, nreqs, 0));
+	return (tsc_h2_run(t, reqs, nreqs, 0));
 }
 
 int
 tsc_h2_wait_status(struct tsc *t, struct tsc_h2req *req)
 {
-	return (tsc_h2_pump(t, req, 1, 1));
+	return (tsc_h2_run(t, req, 1, 1));
+}
+
+/*
+ * One turn of a caller's own loop: send what nghttp2 has, wait up to
+ * timeout_ms for the server, and take in all it sent.  0 after data or
+ * a timeout alike, so the caller checks its requests and deadlines;
+ * -1 when the connection or the session is over.
+ */
+int
+tsc_h2_pump(struct tsc *t, int timeout_ms)
+{
+	struct pollfd	pfd;
+	ssize_t		n;
+	int		nrec, r;
+
+	if (tsc_h2_start(t) == -1 || tsc_h2_send(t) == -1)
+		return (-1);
+	if (!nghttp2_session_want_read(t->h2) &&
+	    !nghttp2_session_want_write(t->h2)) {
+		snprintf(t->err, sizeof(t->err), "HTTP/2 session over");
+		return (-1);
+	}
+	/* Records left over from the handshake or an earlier wait. */
+	if (tsc_h2_records(t, &nrec) == -1)
+		return (-1);
+	if (nrec > 0)
+		return (tsc_h2_send(t));
+	pfd.fd = t->fd;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	if ((r = poll(&pfd, 1, timeout_ms)) == -1 && errno != EINTR) {
+		snprintf(t->err, sizeof(t->err), "poll: %s", strerror(errno));
+		return (-1);
+	}
+	if (r <= 0)
+		return (0);
+	if ((n = tsc_read_more(t)) <= 0) {
+		if (n == 0)
+			snprintf(t->err, sizeof(t->err), "connection closed");
+		return (-1);
+	}
+	if (tsc_h2_records(t, &nrec) == -1)
+		return (-1);
+	return (tsc_h2_send(t));
 }
 
 /* Cancel a request: RST_STREAM, sent at once. */
@@ -654,4 +737,49 @@ tsc_h2_request(struct tsc *t, const char *method, const char *path,
 		return (-1);
 	}
 	return (0);
+}
+
+/*
+ * POST /machine/register for nodekey: with authkey ("" for none: a
+ * restarted node's refresh) and an Expiry ("0001-01-01T00:00:00Z" for
+ * none; a past one logs out).  The answer as in tsc_h2_request().
+ */
+int
+tsc_register(struct tsc *t, const char *nodekey, const char *authkey,
+    const char *hostname, const char *expiry, int *status, char *out,
+    size_t *outlen)
+{
+	return (tsc_register_full(t, nodekey, NULL, authkey, hostname, expiry,
+	    NULL, status, out, outlen));
+}
+
+/*
+ * The same with OldNodeKey (NULL: the zero key) and Followup (NULL:
+ * none), for key rotation and interactive registration.
+ */
+int
+tsc_register_full(struct tsc *t, const char *nodekey, const char *oldkey,
+    const char *authkey, const char *hostname, const char *expiry,
+    const char *followup, int *status, char *out, size_t *outlen)
+{
+	char	req[4096], zero[8 + 64 + 1];
+	int	n, rv;
+
+	snprintf(zero, sizeof(zero), "nodekey:%064d", 0);
+	n = snprintf(req, sizeof(req), "{\"Version\":%d,\"NodeKey\":\"%s\","
+	    "\"OldNodeKey\":\"%s\",%s%s%s"
+	    "\"Expiry\":\"%s\",\"Followup\":\"%s\","
+	    "\"Hostinfo\":{\"Hostname\":\"%s\",\"OS\":\"linux\"}}",
+	    TSC_CAPVER, nodekey, oldkey != NULL ? oldkey : zero,
+	    authkey[0] != '\0' ? "\"Auth\":{\"AuthKey\":\"" : "", authkey,
+	    authkey[0] != '\0' ? "\"}," : "", expiry,
+	    followup != NULL ? followup : "", hostname);
+	if (n < 0 || (size_t)n >= sizeof(req)) {
+		snprintf(t->err, sizeof(t->err), "register request too long");
+		return (-1);
+	}
+	rv = tsc_h2_request(t, "POST", "/machine/register", req, n, status,
+	    out, outlen);
+	sodium_memzero(req, sizeof(req));
+	return (rv);
 }

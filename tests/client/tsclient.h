@@ -6,7 +6,10 @@
  *
  * Inside Noise, HTTP/2 runs on an nghttp2 client session: submit any
  * number of requests with tsc_h2_submit(), then tsc_h2_wait() for them
- * all; tsc_h2_request() does one request the same way.
+ * all; tsc_h2_request() does one request the same way.  Long-lived
+ * streams (the map poll) instead hand their data to an ondata callback
+ * as it comes, and the caller runs its own loop of tsc_h2_pump() with
+ * deadlines of its own.
  */
 #ifndef TSCLIENT_H
 #define TSCLIENT_H
@@ -20,6 +23,15 @@
 #define TSC_H2_MAXOUT	(64 * 1024 * 1024)	/* largest response body */
 
 struct nghttp2_session;
+struct tsc;
+struct tsc_h2req;
+
+/*
+ * Called with each piece of a response body as nghttp2 hands it over;
+ * -1 (after setting t->err) fails the session.
+ */
+typedef int	tsc_h2_data_cb(struct tsc *, struct tsc_h2req *,
+		    const uint8_t *, size_t);
 
 /* One HTTP/2 request and, once done, its answer. */
 struct tsc_h2req {
@@ -35,6 +47,8 @@ struct tsc_h2req {
 	uint8_t		*out;		/* response body, malloc'ed */
 	size_t		 outlen;
 	size_t		 outcap;
+	tsc_h2_data_cb	*ondata;	/* NULL: collect the body in out */
+	void		*arg;		/* for ondata */
 };
 
 struct tsc {
@@ -50,10 +64,12 @@ struct tsc {
 	size_t			 rlen;
 	struct nghttp2_session	*h2;
 	int32_t			 h2window;	/* ours; 0: nghttp2's */
+	int			 h2cbfail;	/* an ondata failed; see err */
 	char			 err[256];
 };
 
 int	tsc_init(struct tsc *, const char *, uint16_t);
+int	tsc_set_machine_key(struct tsc *, const uint8_t *);
 int	tsc_get(struct tsc *, const char *, int *, char *, size_t);
 int	tsc_fetch_key(struct tsc *);
 int	tsc_connect(struct tsc *);
@@ -69,7 +85,14 @@ int	tsc_h2_wait(struct tsc *, struct tsc_h2req *, size_t);
 int	tsc_h2_wait_status(struct tsc *, struct tsc_h2req *);
 int	tsc_h2_reset(struct tsc *, struct tsc_h2req *);
 void	tsc_h2_req_free(struct tsc_h2req *);
+int	tsc_h2_pump(struct tsc *, int);
+int	tsc_h2_req_append(struct tsc_h2req *, const uint8_t *, size_t);
 int	tsc_h2_request(struct tsc *, const char *, const char *, const void *,
 	    size_t, int *, char *, size_t *);
+int	tsc_register(struct tsc *, const char *, const char *, const char *,
+	    const char *, int *, char *, size_t *);
+int	tsc_register_full(struct tsc *, const char *, const char *,
+	    const char *, const char *, const char *, const char *, int *,
+	    char *, size_t *);
 
 #endif /* TSCLIENT_H */

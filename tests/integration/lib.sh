@@ -27,7 +27,7 @@ cleanup() {
 	if [ "$FAILED" -ne 0 ] && [ -f "$LOG" ]; then
 		echo "--- coordd log ---"; tail -n 40 "$LOG"; echo "---"
 	fi
-	rm -rf "$T"
+	[ -n "${KEEP_T:-}" ] || rm -rf "$T"
 }
 trap cleanup EXIT
 

@@ -3,6 +3,7 @@
 # are a 200 with "Error" and write nothing; a restart without Auth is
 # accepted, a logout expires the node.
 . "$(dirname "$0")/lib.sh"
+export COORDD_TEST_AUTHWAIT_SEC=1
 TSC="$BUILDDIR/tests/client/tsc"
 suite_start || finish
 wait_log "noise key check passed" >/dev/null
@@ -72,10 +73,28 @@ check "and not twice ($(line 3))" \
 check "three nodes" [ "$(count)" -eq 3 ]
 check "no node named twice" sh -c "! $BIN/coordctl -s $SOCK nodes list -o json | grep -q twice"
 
-# No auth key and an unknown node: interactive, not there yet.
-reg "" nokey
-check "no auth key: 200 with Error ($(line 3))" \
-    sh -c "sed -n 3p '$T/reg' | grep -q '^200 {\"Error\":\"interactive'"
+# No auth key and an unknown node: an AuthURL, and a follow-up that
+# waits (COORDD_TEST_AUTHWAIT_SEC) and then repeats the same URL.
+reg "" nokey followup
+check "no auth key: 200 with an AuthURL ($(line 3))" \
+    sh -c "sed -n 3p '$T/reg' | grep -q '^200 {\"AuthURL\":\"$URL/register/hskey-authreq-[A-Za-z0-9]\{24\}\"}'"
+u3=$(sed -n 3p "$T/reg" | sed 's/.*"AuthURL":"\([^"]*\)".*/\1/')
+check "the follow-up waits, then gets the same AuthURL" \
+    sh -c "sed -n 4p '$T/reg' | grep -qF '\"AuthURL\":\"$u3\"'"
+check "the log names the auth request" wait_log "auth request hskey-authreq-"
+check "no node for it" [ "$(count)" -eq 3 ]
+
+# Key rotation without Auth: same node, same address, new key.
+reg "$key" rotor rotate
+k1=$(sed -n 's/^node //p' "$T/reg" | sed -n 1p)
+k2=$(sed -n 's/^node //p' "$T/reg" | sed -n 2p)
+check "a rotation is answered 200 without Error ($(sed -n 5p "$T/reg" | cut -c1-60))" \
+    sh -c "sed -n 5p '$T/reg' | grep -q '^200 .*MachineAuthorized\":true' &&
+    ! sed -n 5p '$T/reg' | grep -q Error"
+check "the node now has the new key, and the old one is gone" \
+    sh -c "nodes_json() { $BIN/coordctl -s $SOCK nodes list -o json; };
+    nodes_json | grep -q '$k2' && ! nodes_json | grep -q '$k1'"
+check "still four nodes" [ "$(count)" -eq 4 ]
 
 # A restart of a known node without Auth, then a logout.
 reg "$key" desk refresh logout
@@ -93,7 +112,7 @@ out=$("$TSC" "$URL" h2post /machine/register '{"NodeKey":"nodekey:12"}' | head -
 check "a bad node key: 400 ($out)" sh -c "echo '$out' | grep -q '^400'"
 out=$("$TSC" "$URL" h2post /machine/register 'not json' | head -n 1)
 check "not JSON: 400 ($out)" sh -c "echo '$out' | grep -q '^400'"
-check "four nodes in the end" [ "$(count)" -eq 4 ]
+check "five nodes in the end" [ "$(count)" -eq 5 ]
 check "the front door still answers" "$TSC" "$URL" handshake
 
 suite_stop

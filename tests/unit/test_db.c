@@ -1487,6 +1487,7 @@ TEST(node_register_and_ops)
 	ASSERT_STR_EQ(n->ipv4, "100.64.0.1");
 	ASSERT_INT_EQ(n->expiry, 0);
 	ASSERT(n->created_at > 0);
+	ASSERT_STR_EQ(n->host_info, "{}");
 
 	/* The same machine, the same name, bad keys, bad owners. */
 	node_fill(&nn, alice, 1, "other", "100.64.0.2");
@@ -1530,8 +1531,11 @@ TEST(node_register_and_ops)
 	nn.ntags = 2;
 	nn.register_method = "authkey";
 	nn.auth_key_id = k->id;
+	nn.host_info = "{\"Hostname\":\"server\"}";
 	ASSERT_INT_EQ(db_node_register(db, &nn, m, NULL, errbuf,
 	    sizeof(errbuf)), DB_OK);
+	ASSERT_STR_EQ(m->host_info, "{\"Hostname\":\"server\"}");
+	ASSERT_STR_EQ(m->disco_key, hexkey("discokey:", 3));
 	ASSERT_INT_EQ(m->user_id, 0);
 	ASSERT_INT_EQ(m->ntags, 2);
 	ASSERT_STR_EQ(m->tags[0], "tag:a");
@@ -1555,10 +1559,31 @@ TEST(node_register_and_ops)
 	ASSERT(!db_node_given_name_taken(db, "laptop", n->id));
 	ASSERT(!db_node_given_name_taken(db, "desk", 0));
 
-	/* Re-registration, rename, expire, delete. */
-	ASSERT_INT_EQ(db_node_set_node_key(db, n->id, hexkey("nodekey:", 9),
-	    0, n, &seq, errbuf, sizeof(errbuf)), DB_OK);
+	/*
+	 * Re-registration: a new node key; disco key and Hostinfo when
+	 * given, kept when not; bad ones refuse the whole write.
+	 */
+	memset(&nn, 0, sizeof(nn));
+	nn.node_key = hexkey("nodekey:", 9);
+	nn.disco_key = "discokey:zz";
+	ASSERT_INT_EQ(db_node_set_node_key(db, n->id, &nn, NULL, NULL,
+	    errbuf, sizeof(errbuf)), DB_INVALID);
+	nn.disco_key = NULL;
+	nn.host_info = "[]";
+	ASSERT_INT_EQ(db_node_set_node_key(db, n->id, &nn, NULL, NULL,
+	    errbuf, sizeof(errbuf)), DB_INVALID);
+	nn.host_info = NULL;
+	ASSERT_INT_EQ(db_node_set_node_key(db, n->id, &nn, n, &seq, errbuf,
+	    sizeof(errbuf)), DB_OK);
 	ASSERT_STR_EQ(n->node_key, hexkey("nodekey:", 9));
+	ASSERT_STR_EQ(n->disco_key, hexkey("discokey:", 1));
+	ASSERT_STR_EQ(n->host_info, "{}");
+	nn.disco_key = hexkey("discokey:", 9);
+	nn.host_info = "{\"OS\":\"linux\"}";
+	ASSERT_INT_EQ(db_node_set_node_key(db, n->id, &nn, n, &seq, errbuf,
+	    sizeof(errbuf)), DB_OK);
+	ASSERT_STR_EQ(n->disco_key, hexkey("discokey:", 9));
+	ASSERT_STR_EQ(n->host_info, "{\"OS\":\"linux\"}");
 	ASSERT_INT_EQ(db_node_rename(db, n->id, "server", NULL, NULL, errbuf,
 	    sizeof(errbuf)), DB_EXISTS);
 	ASSERT_INT_EQ(db_node_rename(db, n->id, "bad name", NULL, NULL,
@@ -1589,6 +1614,351 @@ TEST(node_register_and_ops)
 	explicit_bzero(once, sizeof(once));
 	free(n);
 	free(m);
+	free(k);
+	db_close(db);
+}
+
+/* An update that sets everything a client reports. */
+static void
+update_fill(struct db_node_update *u, const char *nodekey,
+    const char *const *ep, size_t nep)
+{
+	memset(u, 0, sizeof(*u));
+	u->node_key = nodekey;
+	u->disco_key = hexkey("discokey:", 7);
+	u->set_endpoints = 1;
+	u->endpoints = ep;
+	u->nendpoints = nep;
+	u->host_info = "{\"Hostname\":\"laptop\",\"OS\":\"linux\"}";
+	u->last_seen = 1700000000;
+}
+
+/* update is refused as invalid and changes nothing. */
+static int
+update_refused(struct db *db, uint64_t id, const struct db_node_update *u)
+{
+	uint64_t	seq = db_change_seq(db);
+	int		changed = -1;
+
+	if (db_node_update(db, id, u, NULL, &changed, NULL, errbuf,
+	    sizeof(errbuf)) != DB_INVALID || changed != 0 ||
+	    db_change_seq(db) != seq)
+		return (-1);
+	return (0);
+}
+
+TEST(node_endpoint_valid)
+{
+	const char	*good[] = { "192.0.2.1:41641", "[2001:db8::1]:1",
+			    "[::ffff:192.0.2.1]:65535", "10.0.0.1:080" };
+	const char	*bad[] = { "", "192.0.2.1", "192.0.2.1:", "192.0.2.1:0",
+			    "192.0.2.1:65536", "192.0.2.1:123456",
+			    "192.0.2.1:+80", "192.0.2.1: 80", "[::1]41641",
+			    "::1:80", "[192.0.2.1]:80", "[]:80",
+			    "example.com:80", "[fe80::1%eth0]:80",
+			    "192.0.2.256:80", " 192.0.2.1:80" };
+	char		 big[128];
+	size_t		 i;
+
+	for (i = 0; i < nitems(good); i++)
+		if (!db_node_endpoint_valid(good[i]))
+			FAIL("refused %s", good[i]);
+	for (i = 0; i < nitems(bad); i++)
+		if (db_node_endpoint_valid(bad[i]))
+			FAIL("accepted \"%s\"", bad[i]);
+	ASSERT(!db_node_endpoint_valid(NULL));
+	/* Longer than DB_ENDPOINT_MAX, however well formed. */
+	snprintf(big, sizeof(big), "[0000:0000:0000:0000:0000:0000:0000:"
+	    "0001]:%060d", 80);
+	ASSERT(strlen(big) > DB_ENDPOINT_MAX);
+	ASSERT(!db_node_endpoint_valid(big));
+}
+
+TEST(node_update)
+{
+	const char		*path;
+	struct db		*db;
+	struct db_node_new	 nn;
+	struct db_node_update	 u;
+	struct db_node		*n, *m;
+	const char		*ep[] = { "192.0.2.1:41641",
+				    "[2001:db8::1]:41641" };
+	const char		*badep[] = { "192.0.2.1:41641", "192.0.2.1" };
+	const char		*many[DB_ENDPOINTS_MAX + 1];
+	char			*bighi, buf[256];
+	uint64_t		 alice, seq, seq2;
+	int			 changed;
+	size_t			 i;
+
+	path = tpath("update.db");
+	if ((db = open_db(path)) == NULL)
+		FAIL("open");
+	n = malloc(sizeof(*n));
+	m = malloc(sizeof(*m));
+	bighi = malloc(DB_HOSTINFO_MAX + 2);
+	if (n == NULL || m == NULL || bighi == NULL)
+		FAIL("malloc");
+	ASSERT_INT_EQ(mkuser(db, "alice", &alice), DB_OK);
+	node_fill(&nn, alice, 1, "laptop", "100.64.0.1");
+	ASSERT_INT_EQ(db_node_register(db, &nn, n, &seq, errbuf,
+	    sizeof(errbuf)), DB_OK);
+	ASSERT_INT_EQ(n->nendpoints, 0);
+	ASSERT_STR_EQ(n->host_info, "{}");
+	ASSERT_INT_EQ(n->last_seen, 0);
+	ASSERT_INT_EQ(n->ephemeral, 0);
+
+	/* Everything at once; a fresh read sees it. */
+	update_fill(&u, n->node_key, ep, nitems(ep));
+	ASSERT_INT_EQ(db_node_update(db, n->id, &u, m, &changed, &seq2,
+	    errbuf, sizeof(errbuf)), DB_OK);
+	ASSERT_INT_EQ(changed, 1);
+	ASSERT_INT_EQ(seq2, seq + 1);
+	ASSERT_STR_EQ(m->disco_key, hexkey("discokey:", 7));
+	memset(m, 0, sizeof(*m));
+	ASSERT_INT_EQ(db_node_get(db, n->id, m, errbuf, sizeof(errbuf)),
+	    DB_OK);
+	ASSERT_STR_EQ(m->disco_key, hexkey("discokey:", 7));
+	ASSERT_INT_EQ(m->nendpoints, 2);
+	ASSERT_STR_EQ(m->endpoints[0], "192.0.2.1:41641");
+	ASSERT_STR_EQ(m->endpoints[1], "[2001:db8::1]:41641");
+	ASSERT_STR_EQ(m->host_info, u.host_info);
+	ASSERT_INT_EQ(m->last_seen, 1700000000);
+	ASSERT(m->updated_at > 0);
+	ASSERT_STR_EQ(m->node_key, n->node_key);
+	ASSERT_STR_EQ(m->given_name, "laptop");
+	/* Stored the way headscale stores them. */
+	ASSERT(raw_text(path, "SELECT endpoints FROM nodes", buf,
+	    sizeof(buf)) == 0);
+	ASSERT_STR_EQ(buf, "[\"192.0.2.1:41641\",\"[2001:db8::1]:41641\"]");
+	ASSERT(raw_text(path, "SELECT last_seen FROM nodes", buf,
+	    sizeof(buf)) == 0);
+	ASSERT_STR_EQ(buf, "2023-11-14 22:13:20+00:00");
+
+	/* The same again, Hostinfo spelled differently: nothing written. */
+	update_fill(&u, n->node_key, ep, nitems(ep));
+	u.host_info = "{ \"OS\": \"linux\", \"Hostname\": \"laptop\" }";
+	changed = -1;
+	ASSERT_INT_EQ(db_node_update(db, n->id, &u, n, &changed, &seq,
+	    errbuf, sizeof(errbuf)), DB_OK);
+	ASSERT_INT_EQ(changed, 0);
+	ASSERT_INT_EQ(db_change_seq(db), seq2);
+	ASSERT_INT_EQ(n->nendpoints, 2);
+	ASSERT_INT_EQ(n->updated_at, m->updated_at);
+	/* Nothing set at all is no change either. */
+	memset(&u, 0, sizeof(u));
+	u.node_key = n->node_key;
+	ASSERT_INT_EQ(db_node_update(db, n->id, &u, NULL, &changed, NULL,
+	    errbuf, sizeof(errbuf)), DB_OK);
+	ASSERT_INT_EQ(changed, 0);
+	ASSERT_INT_EQ(db_change_seq(db), seq2);
+
+	/* One field; the others stay.  No endpoints at all is a change. */
+	u.last_seen = 1700000060;
+	ASSERT_INT_EQ(db_node_update(db, n->id, &u, n, &changed, &seq,
+	    errbuf, sizeof(errbuf)), DB_OK);
+	ASSERT_INT_EQ(changed, 1);
+	ASSERT_INT_EQ(seq, seq2 + 1);
+	ASSERT_INT_EQ(n->last_seen, 1700000060);
+	ASSERT_INT_EQ(n->nendpoints, 2);
+	ASSERT_STR_EQ(n->disco_key, hexkey("discokey:", 7));
+	memset(&u, 0, sizeof(u));
+	u.node_key = n->node_key;
+	u.set_endpoints = 1;
+	ASSERT_INT_EQ(db_node_update(db, n->id, &u, n, &changed, NULL,
+	    errbuf, sizeof(errbuf)), DB_OK);
+	ASSERT_INT_EQ(changed, 1);
+	ASSERT_INT_EQ(n->nendpoints, 0);
+	ASSERT(raw_text(path, "SELECT endpoints FROM nodes", buf,
+	    sizeof(buf)) == 0);
+	ASSERT_STR_EQ(buf, "[]");
+	ASSERT_STR_EQ(n->host_info, "{\"Hostname\":\"laptop\",\"OS\":\"linux\"}");
+
+	/* Not this node's key, or no such node. */
+	seq = db_change_seq(db);
+	update_fill(&u, hexkey("nodekey:", 2), ep, nitems(ep));
+	ASSERT_INT_EQ(db_node_update(db, n->id, &u, m, &changed, NULL,
+	    errbuf, sizeof(errbuf)), DB_NOTFOUND);
+	ASSERT_INT_EQ(changed, 0);
+	update_fill(&u, n->node_key, ep, nitems(ep));
+	ASSERT_INT_EQ(db_node_update(db, 999, &u, m, &changed, NULL,
+	    errbuf, sizeof(errbuf)), DB_NOTFOUND);
+	ASSERT_INT_EQ(db_change_seq(db), seq);
+
+	/* Bad input of every kind: refused, nothing written. */
+	update_fill(&u, n->node_key, badep, nitems(badep));
+	ASSERT(update_refused(db, n->id, &u) == 0);
+	ASSERT_STR_CONTAINS(errbuf, "invalid endpoint 1");
+	for (i = 0; i < nitems(many); i++)
+		many[i] = "192.0.2.1:1";
+	update_fill(&u, n->node_key, many, nitems(many));
+	ASSERT(update_refused(db, n->id, &u) == 0);
+	update_fill(&u, n->node_key, ep, nitems(ep));
+	u.disco_key = hexkey("discokey:", 8);
+	((char *)u.disco_key)[12] = 'A';
+	ASSERT(update_refused(db, n->id, &u) == 0);
+	ASSERT_STR_CONTAINS(errbuf, "disco key");
+	update_fill(&u, n->node_key, ep, nitems(ep));
+	u.disco_key = hexkey("nodekey:", 8);
+	ASSERT(update_refused(db, n->id, &u) == 0);
+	update_fill(&u, n->node_key, ep, nitems(ep));
+	bighi[0] = '{';
+	memset(bighi + 1, ' ', DB_HOSTINFO_MAX - 1);
+	bighi[DB_HOSTINFO_MAX] = '}';
+	bighi[DB_HOSTINFO_MAX + 1] = '\0';
+	u.host_info = bighi;
+	ASSERT(update_refused(db, n->id, &u) == 0);
+	ASSERT_STR_CONTAINS(errbuf, "longer than");
+	bighi[DB_HOSTINFO_MAX - 1] = '}';
+	bighi[DB_HOSTINFO_MAX] = '\0';
+	ASSERT_INT_EQ(db_node_update(db, n->id, &u, NULL, NULL, NULL,
+	    errbuf, sizeof(errbuf)), DB_OK);
+	update_fill(&u, n->node_key, ep, nitems(ep));
+	u.host_info = "[1]";
+	ASSERT(update_refused(db, n->id, &u) == 0);
+	ASSERT_STR_CONTAINS(errbuf, "JSON object");
+	update_fill(&u, n->node_key, ep, nitems(ep));
+	u.host_info = "{\"a\":";
+	ASSERT(update_refused(db, n->id, &u) == 0);
+	update_fill(&u, n->node_key, ep, nitems(ep));
+	u.last_seen = -1;
+	ASSERT(update_refused(db, n->id, &u) == 0);
+	update_fill(&u, "nodekey:xyz", ep, nitems(ep));
+	ASSERT(update_refused(db, n->id, &u) == 0);
+	ASSERT_INT_EQ(db_node_get(db, n->id, m, errbuf, sizeof(errbuf)),
+	    DB_OK);
+	ASSERT_INT_EQ(m->nendpoints, 2);
+	ASSERT_STR_EQ(m->disco_key, hexkey("discokey:", 7));
+	ASSERT_INT_EQ(strlen(m->host_info), DB_HOSTINFO_MAX);
+
+	/* Inside a batch, a refused update leaves the others alone. */
+	ASSERT_INT_EQ(db_begin(db, errbuf, sizeof(errbuf)), DB_OK);
+	update_fill(&u, n->node_key, ep, 1);
+	ASSERT_INT_EQ(db_node_update(db, n->id, &u, NULL, &changed, NULL,
+	    errbuf, sizeof(errbuf)), DB_OK);
+	ASSERT_INT_EQ(changed, 1);
+	update_fill(&u, n->node_key, badep, nitems(badep));
+	ASSERT_INT_EQ(db_node_update(db, n->id, &u, NULL, &changed, NULL,
+	    errbuf, sizeof(errbuf)), DB_INVALID);
+	ASSERT_INT_EQ(db_commit(db, errbuf, sizeof(errbuf)), DB_OK);
+	ASSERT_INT_EQ(db_node_get(db, n->id, m, errbuf, sizeof(errbuf)),
+	    DB_OK);
+	ASSERT_INT_EQ(m->nendpoints, 1);
+	free(bighi);
+	free(n);
+	free(m);
+	db_close(db);
+}
+
+static int
+check_ephemeral(const struct db_node *n, void *arg)
+{
+	int	want = strcmp(n->hostname, "eph") == 0;
+
+	if (n->ephemeral != want)
+		return (-1);
+	(*(int *)arg)++;
+	return (0);
+}
+
+TEST(node_ephemeral_and_bad_columns)
+{
+	const char		*path;
+	struct db		*db;
+	struct db_node_new	 nn;
+	struct db_preauthkey_new req;
+	struct db_preauthkey	*k;
+	struct db_node		*n;
+	char			 key[DB_KEY_BUFSZ], sql[256], *big;
+	const char		*garbage[] = { "not json", "[1,2]",
+				    "{\"a\":1}", "\"192.0.2.1:1\"", "null", "",
+				    "[\"0123456789012345678901234567890123456789"
+				    "012345678901234567890123456789\"]" };
+	uint64_t		 alice, eph, plain, cli;
+	size_t			 i;
+	int			 count = 0;
+
+	path = tpath("ephemeral.db");
+	if ((db = open_db(path)) == NULL)
+		FAIL("open");
+	n = malloc(sizeof(*n));
+	k = malloc(sizeof(*k));
+	if (n == NULL || k == NULL)
+		FAIL("malloc");
+	ASSERT_INT_EQ(mkuser(db, "alice", &alice), DB_OK);
+	memset(&req, 0, sizeof(req));
+	req.user_id = alice;
+	req.ephemeral = 1;
+	ASSERT_INT_EQ(db_preauthkey_create(db, &req, k, key, sizeof(key),
+	    NULL, errbuf, sizeof(errbuf)), DB_OK);
+	node_fill(&nn, alice, 1, "eph", "100.64.0.1");
+	nn.register_method = "authkey";
+	nn.auth_key_id = k->id;
+	ASSERT_INT_EQ(db_node_register(db, &nn, n, NULL, errbuf,
+	    sizeof(errbuf)), DB_OK);
+	ASSERT_INT_EQ(n->ephemeral, 1);
+	eph = n->id;
+	req.ephemeral = 0;
+	ASSERT_INT_EQ(db_preauthkey_create(db, &req, k, key, sizeof(key),
+	    NULL, errbuf, sizeof(errbuf)), DB_OK);
+	node_fill(&nn, alice, 2, "plain", "100.64.0.2");
+	nn.register_method = "authkey";
+	nn.auth_key_id = k->id;
+	ASSERT_INT_EQ(db_node_register(db, &nn, n, NULL, errbuf,
+	    sizeof(errbuf)), DB_OK);
+	ASSERT_INT_EQ(n->ephemeral, 0);
+	plain = n->id;
+	node_fill(&nn, alice, 3, "cli", "100.64.0.3");
+	ASSERT_INT_EQ(db_node_register(db, &nn, n, NULL, errbuf,
+	    sizeof(errbuf)), DB_OK);
+	ASSERT_INT_EQ(n->ephemeral, 0);
+	cli = n->id;
+	ASSERT_INT_EQ(db_node_get(db, eph, n, errbuf, sizeof(errbuf)), DB_OK);
+	ASSERT_INT_EQ(n->ephemeral, 1);
+	ASSERT_INT_EQ(db_node_get_by_machine_key(db, hexkey("mkey:", 1), n,
+	    errbuf, sizeof(errbuf)), DB_OK);
+	ASSERT_INT_EQ(n->ephemeral, 1);
+	ASSERT_INT_EQ(db_node_get(db, plain, n, errbuf, sizeof(errbuf)),
+	    DB_OK);
+	ASSERT_INT_EQ(n->ephemeral, 0);
+	ASSERT_INT_EQ(db_node_list(db, check_ephemeral, &count, errbuf,
+	    sizeof(errbuf)), DB_OK);
+	ASSERT_INT_EQ(count, 3);
+	/* headscale's bools may be text. */
+	ASSERT(raw_exec(path, "UPDATE pre_auth_keys SET ephemeral = 'true'"
+	    " WHERE ephemeral = 1") == 0);
+	ASSERT_INT_EQ(db_node_get(db, eph, n, errbuf, sizeof(errbuf)), DB_OK);
+	ASSERT_INT_EQ(n->ephemeral, 1);
+
+	/* What another program left in the columns reads as none. */
+	for (i = 0; i < nitems(garbage); i++) {
+		snprintf(sql, sizeof(sql), "UPDATE nodes SET endpoints = '%s'"
+		    " WHERE id = %llu", garbage[i], (unsigned long long)cli);
+		ASSERT(raw_exec(path, sql) == 0);
+		ASSERT_INT_EQ(db_node_get(db, cli, n, errbuf,
+		    sizeof(errbuf)), DB_OK);
+		ASSERT_INT_EQ(n->nendpoints, 0);
+	}
+	ASSERT(raw_exec(path, "UPDATE nodes SET endpoints = NULL,"
+	    " host_info = NULL, last_seen = 'yesterday'") == 0);
+	count = 0;
+	ASSERT_INT_EQ(db_node_list(db, count_node, &count, errbuf,
+	    sizeof(errbuf)), DB_OK);
+	ASSERT_INT_EQ(count, 3);
+	ASSERT_INT_EQ(db_node_get(db, cli, n, errbuf, sizeof(errbuf)), DB_OK);
+	ASSERT_INT_EQ(n->nendpoints, 0);
+	ASSERT_STR_EQ(n->host_info, "");
+	ASSERT_INT_EQ(n->last_seen, 0);
+	/* A Hostinfo too big for us is dropped, not cut. */
+	if ((big = malloc(DB_HOSTINFO_MAX + 64)) == NULL)
+		FAIL("malloc");
+	snprintf(big, DB_HOSTINFO_MAX + 64, "UPDATE nodes SET host_info ="
+	    " '{\"x\":\"%0*d\"}'", DB_HOSTINFO_MAX, 0);
+	ASSERT(raw_exec(path, big) == 0);
+	free(big);
+	ASSERT_INT_EQ(db_node_get(db, cli, n, errbuf, sizeof(errbuf)), DB_OK);
+	ASSERT_STR_EQ(n->host_info, "");
+	explicit_bzero(key, sizeof(key));
+	free(n);
 	free(k);
 	db_close(db);
 }

@@ -1,0 +1,71 @@
+/*
+ * /machine/map: the long poll that carries each node's network map
+ * (spec sections 5 and 7).
+ *
+ * A streaming request opens a map session: the node's first frame is a
+ * full MapResponse, later frames are deltas and keep-alives.  Changes
+ * come from stored's change stream (or, for online state, from the
+ * sessions themselves); each becomes one delta, serialised and
+ * compressed once, and the same frame is written to every session that
+ * sees the node.  So one change costs work in proportion to the peers
+ * that see it.
+ */
+#ifndef MAP_H
+#define MAP_H
+
+#include <sys/queue.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <event.h>
+
+#define MAP_MIN_CAPVER		113	/* oldest client we serve, as headscale */
+#define MAP_KEEPALIVE_SEC	50	/* plus up to MAP_KEEPALIVE_JITTER */
+#define MAP_KEEPALIVE_JITTER	9
+#define MAP_MAX_PENDING		(8 * 1024 * 1024)	/* a slow reader's backlog */
+#define MAP_MAX_ENDPOINTS	64
+#define MAP_MAX_HOSTINFO	(16 * 1024)
+#define MAP_TAGGED_USER_ID	2147455555	/* headscale's tagged-devices */
+
+struct coord;
+struct h2_stream;
+struct imsg;
+struct imsgev;
+struct replica_node;
+
+struct map_session {
+	TAILQ_ENTRY(map_session) ms_entry;
+	struct coord		*ms_coord;
+	uint64_t		 ms_node;	/* the node's id */
+	struct h2_stream	*ms_stream;	/* NULL once it closed */
+	struct event		 ms_keepalive;
+	uint64_t		 ms_frames;
+};
+TAILQ_HEAD(map_sessions, map_session);
+
+/* map.c: the route */
+void		 map_route(struct h2_stream *);
+
+/* mapjson.c: what maps are made of */
+const char	*mapjson_node(struct coord *, struct replica_node *);
+char		*mapjson_full(struct coord *, struct replica_node *, size_t *);
+char		*mapjson_node_delta(struct coord *, const char *,
+		    struct replica_node *, size_t *);
+char		*mapjson_patch(struct replica_node *, struct replica_node *,
+		    size_t *);
+int		 mapjson_peer_visible(const struct replica_node *);
+
+/* mapsess.c: sessions and the fan-out of changes */
+void		 map_init(struct coord *);
+void		 map_free(struct coord *);
+int		 map_session_start(struct h2_stream *, struct replica_node *);
+void		 map_sessions_end_all(struct coord *);
+void		 map_node_upserted(struct coord *, struct replica_node *,
+		    struct replica_node *);
+void		 map_node_deleted(struct coord *, struct replica_node *);
+void		 map_config_changed(struct coord *);
+void		 map_ephemeral_sweep(struct coord *);
+void		 map_store_cb(struct imsgev *, struct imsg *, void *);
+
+#endif /* MAP_H */

@@ -1,0 +1,497 @@
+/*
+ * Map sessions and the fan-out of changes to them.  One session per
+ * node: a newer streaming request ends the older one, as clients expect
+ * when they reconnect.  Every delta is compressed once and the same
+ * frame goes to each session that sees the changed node.
+ */
+#include <sys/types.h>
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "config.h"
+#include "coordinator.h"
+#include "h2.h"
+#include "log.h"
+#include "map.h"
+#include "mapframe.h"
+
+#include "store.pb-c.h"
+
+static void	map_session_close(struct map_session *);
+
+static struct timeval
+map_keepalive_tv(struct coord *c)
+{
+	struct timeval	tv;
+
+	if (c->keepalive_ms > 0) {
+		tv.tv_sec = c->keepalive_ms / 1000;
+		tv.tv_usec = (c->keepalive_ms % 1000) * 1000;
+		return (tv);
+	}
+	/* Under the client's 120 s watchdog, spread out over time. */
+	tv.tv_sec = MAP_KEEPALIVE_SEC +
+	    randombytes_uniform(MAP_KEEPALIVE_JITTER + 1);
+	tv.tv_usec = randombytes_uniform(1000000);
+	return (tv);
+}
+
+/*
+ * Queue a frame on a session.  A client that does not read falls
+ * behind; past MAP_MAX_PENDING its stream is reset, and it comes back
+ * with a new poll and a fresh full map.
+ */
+static void
+map_session_write(struct map_session *ms, const uint8_t *frame, size_t len)
+{
+	struct h2_stream	*st = ms->ms_stream;
+
+	if (st == NULL)
+		return;
+	if (h2_stream_pending(st) + len > MAP_MAX_PENDING) {
+		log_warnx("map %s: node %" PRIu64 " reads too slowly, "
+		    "resetting its map stream", st->st_conn->peer, ms->ms_node);
+		h2_stream_reset(st);
+		return;
+	}
+	if (h2_stream_write(st, frame, len) == -1) {
+		log_warnx("map %s: node %" PRIu64 ": cannot write",
+		    st->st_conn->peer, ms->ms_node);
+		h2_stream_reset(st);
+		return;
+	}
+	ms->ms_frames++;
+}
+
+static uint8_t *
+map_encode(struct coord *c, const char *json, size_t len, size_t *flen)
+{
+	uint8_t	*frame;
+
+	if ((frame = mapframe_encode(&c->framer, json, len, flen)) == NULL)
+		log_warnx("map: cannot compress a message of %zu bytes", len);
+	return (frame);
+}
+
+/* One message to every session but the node's own. */
+static void
+map_broadcast(struct coord *c, uint64_t except, const char *json,
+    size_t len)
+{
+	struct map_session	*ms, *next;
+	uint8_t			*frame;
+	size_t			 flen;
+
+	if (TAILQ_EMPTY(&c->sessions))
+		return;
+	if ((frame = map_encode(c, json, len, &flen)) == NULL)
+		return;
+	TAILQ_FOREACH_SAFE(ms, &c->sessions, ms_entry, next)
+		if (ms->ms_node != except)
+			map_session_write(ms, frame, flen);
+	free(frame);
+}
+
+static void
+map_send(struct map_session *ms, const char *json, size_t len)
+{
+	uint8_t	*frame;
+	size_t	 flen;
+
+	if ((frame = map_encode(ms->ms_coord, json, len, &flen)) == NULL)
+		return;
+	map_session_write(ms, frame, flen);
+	free(frame);
+}
+
+static void
+map_keepalive_cb(int fd, short ev, void *arg)
+{
+	struct map_session	*ms = arg;
+	const uint8_t		*frame;
+	struct timeval		 tv;
+	size_t			 len;
+
+	frame = mapframe_keepalive(&ms->ms_coord->framer, &len);
+	map_session_write(ms, frame, len);
+	tv = map_keepalive_tv(ms->ms_coord);
+	evtimer_add(&ms->ms_keepalive, &tv);
+}
+
+static void
+map_online_change(struct coord *c, struct replica_node *n, int online)
+{
+	char	buf[160];
+	int	len;
+
+	n->online = online;
+	free(n->json);
+	n->json = NULL;
+	if (!mapjson_peer_visible(n))
+		return;
+	if (online)
+		len = snprintf(buf, sizeof(buf),
+		    "{\"OnlineChange\":{\"%" PRIu64 "\":true}}", n->id);
+	else
+		len = snprintf(buf, sizeof(buf),
+		    "{\"OnlineChange\":{\"%" PRIu64 "\":false},"
+		    "\"PeerSeenChange\":{\"%" PRIu64 "\":true}}", n->id, n->id);
+	map_broadcast(c, n->id, buf, (size_t)len);
+}
+
+void
+map_store_cb(struct imsgev *iev, struct imsg *imsg, void *arg)
+{
+	char	err[256];
+	int	status;
+
+	if (imsg == NULL) {
+		log_warnx("map: stored did not answer an update");
+		return;
+	}
+	if (imsg->hdr.type == IMSG_RESULT &&
+	    pb_result(imsg, &status, err, sizeof(err)) == 0 &&
+	    status != CTL_OK)
+		log_debug("map: stored refused an update: %s", err);
+}
+
+/* Remember when a node left; stored keeps it as last_seen. */
+static void
+map_store_last_seen(struct coord *c, struct replica_node *n)
+{
+	Coordd__NodeUpdate	up = COORDD__NODE_UPDATE__INIT;
+
+	if (c->peers[PROC_STORE] == NULL)
+		return;
+	up.id = n->id;
+	up.node_key = n->node_key;
+	up.last_seen = n->last_seen;
+	if (imsgev_request(c->peers[PROC_STORE], IMSG_STORE_NODE_UPDATE, -1,
+	    &up.base, COORD_STORE_TIMEOUT_MS, map_store_cb, NULL) == -1)
+		log_warn("node %" PRIu64 ": cannot store last seen", n->id);
+}
+
+/* The h2 stream went away: the client left, or we ended it. */
+static void
+map_stream_closed(struct h2_stream *st, void *arg)
+{
+	struct map_session	*ms = arg;
+
+	ms->ms_stream = NULL;
+	map_session_close(ms);
+}
+
+static void
+map_session_close(struct map_session *ms)
+{
+	struct coord		*c = ms->ms_coord;
+	struct replica_node	*n;
+
+	if (ms->ms_stream != NULL) {
+		ms->ms_stream->st_on_close = NULL;
+		h2_stream_end(ms->ms_stream);
+		ms->ms_stream = NULL;
+	}
+	evtimer_del(&ms->ms_keepalive);
+	TAILQ_REMOVE(&c->sessions, ms, ms_entry);
+	c->nsessions--;
+	n = replica_node_get(&c->replica, ms->ms_node);
+	if (n != NULL && n->session == ms) {
+		n->session = NULL;
+		n->last_seen = n->offline_since = time(NULL);
+		log_debug("map: node %" PRIu64 " %s offline after %" PRIu64
+		    " frames", n->id, n->given_name, ms->ms_frames);
+		if (!c->shutting_down) {
+			map_online_change(c, n, 0);
+			map_store_last_seen(c, n);
+		}
+	}
+	free(ms);
+}
+
+int
+map_session_start(struct h2_stream *st, struct replica_node *n)
+{
+	struct coord		*c = st->st_conn->coord;
+	struct map_session	*ms;
+	struct timeval		 tv;
+	char			*json;
+	size_t			 len;
+
+	if ((ms = calloc(1, sizeof(*ms))) == NULL)
+		return (-1);
+	if (h2_stream_begin(st, 200, "application/json") == -1) {
+		free(ms);
+		return (-1);
+	}
+	ms->ms_coord = c;
+	ms->ms_node = n->id;
+	ms->ms_stream = st;
+	st->st_on_close = map_stream_closed;
+	st->st_close_arg = ms;
+	evtimer_set(&ms->ms_keepalive, map_keepalive_cb, ms);
+	TAILQ_INSERT_TAIL(&c->sessions, ms, ms_entry);
+	c->nsessions++;
+
+	if (n->session != NULL) {
+		log_debug("map: node %" PRIu64 " polls again, ending its "
+		    "older session", n->id);
+		/* Not offline: this session takes over at once. */
+		n->session->ms_node = 0;
+		map_session_close(n->session);
+	}
+	n->session = ms;
+	if (!n->online)
+		map_online_change(c, n, 1);
+
+	json = mapjson_full(c, n, &len);
+	map_send(ms, json, len);
+	free(json);
+	tv = map_keepalive_tv(c);
+	evtimer_add(&ms->ms_keepalive, &tv);
+	log_debug("map %s: node %" PRIu64 " %s streaming, %zu sessions",
+	    st->st_conn->peer, n->id, n->given_name, c->nsessions);
+	return (0);
+}
+
+/* End every session without telling peers: they are ending too. */
+void
+map_sessions_end_all(struct coord *c)
+{
+	struct map_session	*ms;
+	struct replica_node	*n;
+
+	TAILQ_FOREACH(ms, &c->sessions, ms_entry) {
+		if ((n = replica_node_get(&c->replica, ms->ms_node)) != NULL &&
+		    n->session == ms)
+			n->session = NULL;
+		ms->ms_node = 0;
+	}
+	while ((ms = TAILQ_FIRST(&c->sessions)) != NULL)
+		map_session_close(ms);
+}
+
+static int
+str_differs(const char *a, const char *b)
+{
+	return (strcmp(a, b) != 0);
+}
+
+static int
+strv_differs(char **a, size_t na, char **b, size_t nb)
+{
+	size_t	i;
+
+	if (na != nb)
+		return (1);
+	for (i = 0; i < na; i++)
+		if (strcmp(a[i], b[i]) != 0)
+			return (1);
+	return (0);
+}
+
+/*
+ * Hostinfo changes with every netcheck (NetInfo's latencies); only the
+ * rest is worth telling every peer.  The home DERP is compared apart.
+ */
+static int
+hostinfo_differs(const char *a, const char *b)
+{
+	json_t	*ja, *jb;
+	int	 differs;
+
+	if (strcmp(a, b) == 0)
+		return (0);
+	ja = json_loads(a, 0, NULL);
+	jb = json_loads(b, 0, NULL);
+	if (ja == NULL || jb == NULL || !json_is_object(ja) ||
+	    !json_is_object(jb))
+		differs = 1;
+	else {
+		json_object_del(ja, "NetInfo");
+		json_object_del(jb, "NetInfo");
+		differs = !json_equal(ja, jb);
+	}
+	json_decref(ja);
+	json_decref(jb);
+	return (differs);
+}
+
+/* What the node itself needs to hear about: its name, key, expiry... */
+static int
+self_differs(const struct replica_node *o, const struct replica_node *n)
+{
+	return (str_differs(o->node_key, n->node_key) ||
+	    str_differs(o->given_name, n->given_name) ||
+	    str_differs(o->ipv4, n->ipv4) || str_differs(o->ipv6, n->ipv6) ||
+	    o->expiry != n->expiry || o->user_id != n->user_id ||
+	    strv_differs(o->tags, o->ntags, n->tags, n->ntags));
+}
+
+/* What a peer must get as a whole node rather than a patch. */
+static int
+peer_differs(const struct replica_node *o, const struct replica_node *n)
+{
+	return (self_differs(o, n) ||
+	    str_differs(o->machine_key, n->machine_key) ||
+	    str_differs(o->hostname, n->hostname) ||
+	    hostinfo_differs(o->host_info, n->host_info));
+}
+
+static void
+map_send_self(struct coord *c, struct replica_node *n)
+{
+	char	*json;
+	size_t	 len;
+
+	if (n->session == NULL)
+		return;
+	json = mapjson_node_delta(c, "Node", n, &len);
+	map_send(n->session, json, len);
+	free(json);
+}
+
+static void
+map_peers_changed(struct coord *c, struct replica_node *n)
+{
+	char	*json;
+	size_t	 len;
+
+	json = mapjson_node_delta(c, "PeersChanged", n, &len);
+	map_broadcast(c, n->id, json, len);
+	free(json);
+}
+
+static void
+map_peers_removed(struct coord *c, uint64_t id)
+{
+	char	buf[64];
+	int	len;
+
+	len = snprintf(buf, sizeof(buf), "{\"PeersRemoved\":[%" PRIu64 "]}",
+	    id);
+	map_broadcast(c, id, buf, (size_t)len);
+}
+
+/*
+ * stored changed node n (old: how it was, NULL if new).  Tell the
+ * sessions in the smallest terms: a patch for endpoints, home DERP and
+ * disco key, the whole node otherwise.
+ */
+void
+map_node_upserted(struct coord *c, struct replica_node *old,
+    struct replica_node *n)
+{
+	char	*json;
+	size_t	 len;
+
+	if (old == NULL)
+		n->offline_since = time(NULL);
+	if (old != NULL && self_differs(old, n))
+		map_send_self(c, n);
+	if (!mapjson_peer_visible(n)) {
+		if (old != NULL && mapjson_peer_visible(old))
+			map_peers_removed(c, n->id);
+		return;
+	}
+	if (old == NULL || !mapjson_peer_visible(old) || peer_differs(old, n)) {
+		map_peers_changed(c, n);
+		return;
+	}
+	if ((json = mapjson_patch(old, n, &len)) != NULL) {
+		map_broadcast(c, n->id, json, len);
+		free(json);
+	}
+}
+
+void
+map_node_deleted(struct coord *c, struct replica_node *old)
+{
+	if (old->session != NULL) {
+		/* Its client is told by the end of its map stream. */
+		old->session->ms_node = 0;
+		map_session_close(old->session);
+		old->session = NULL;
+	}
+	if (mapjson_peer_visible(old))
+		map_peers_removed(c, old->id);
+}
+
+/* A new config: names, the DERP map and DNS may all have changed. */
+void
+map_config_changed(struct coord *c)
+{
+	struct replica_node	*n;
+	struct map_session	*ms;
+	char			*json;
+	size_t			 len;
+
+	RB_FOREACH(n, replica_nodes, &c->replica.nodes) {
+		free(n->json);
+		n->json = NULL;
+	}
+	/* Simplest correct answer to a rare event: a full map to all. */
+	TAILQ_FOREACH(ms, &c->sessions, ms_entry) {
+		if ((n = replica_node_get(&c->replica, ms->ms_node)) == NULL)
+			continue;
+		json = mapjson_full(c, n, &len);
+		map_send(ms, json, len);
+		free(json);
+	}
+}
+
+/*
+ * Ephemeral nodes go when they have been offline for
+ * node.ephemeral.inactivity_timeout; stored deletes them, and the
+ * change removes them from every map.
+ */
+void
+map_ephemeral_sweep(struct coord *c)
+{
+	Coordd__NodeQuery	 q = COORDD__NODE_QUERY__INIT;
+	struct replica_node	*n;
+	time_t			 now = time(NULL);
+	long long		 timeout;
+
+	if (c->conf == NULL || c->peers[PROC_STORE] == NULL ||
+	    !c->replica.synced)
+		return;
+	timeout = c->ephemeral_timeout > 0 ? c->ephemeral_timeout :
+	    c->conf->node_ephemeral_inactivity_timeout;
+	RB_FOREACH(n, replica_nodes, &c->replica.nodes) {
+		if (!n->ephemeral || n->online || n->gc_asked ||
+		    n->offline_since + timeout > now)
+			continue;
+		log_info("map: ephemeral node %" PRIu64 " %s offline for %llds,"
+		    " deleting it", n->id, n->given_name,
+		    (long long)(now - n->offline_since));
+		q.id = n->id;
+		if (imsgev_request(c->peers[PROC_STORE],
+		    IMSG_STORE_NODE_DELETE, -1, &q.base,
+		    COORD_STORE_TIMEOUT_MS, map_store_cb, NULL) == -1)
+			log_warn("node %" PRIu64 ": cannot delete", n->id);
+		n->gc_asked = 1;
+	}
+}
+
+void
+map_init(struct coord *c)
+{
+	TAILQ_INIT(&c->sessions);
+	if (mapframe_init(&c->framer) == -1)
+		fatalx("cannot set up zstd");
+}
+
+void
+map_free(struct coord *c)
+{
+	map_sessions_end_all(c);
+	mapframe_free(&c->framer);
+}
