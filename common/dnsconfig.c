@@ -109,7 +109,7 @@ static int
 dc_reverse4(json_t *routes, const char *prefix)
 {
 	unsigned char	 a[4];
-	char		 base[64], zone[80];
+	char		 base[64], zone[128];
 	int		 bits, last, i, min, max;
 
 	if (dc_parse_prefix(prefix, AF_INET, a, &bits) == -1)
@@ -143,7 +143,7 @@ static int
 dc_reverse6(json_t *routes, const char *prefix)
 {
 	unsigned char	 a[16];
-	char		 consts[80], zone[96];
+	char		 consts[80], zone[160];
 	int		 bits, n, i, nib, free_bits, lo;
 	size_t		 off = 0;
 
