@@ -20,6 +20,7 @@
 enum listener_kind {
 	LISTENER_CONTROL = 1,		/* the control socket, to apid */
 	LISTENER_MAIN = 2,		/* listen_addr, to the coordinator */
+	LISTENER_STUN = 3,		/* UDP derp.server.stun_listen_addr */
 };
 
 /* Version of the control-socket protocol, carried in peerid of HELLO. */
@@ -62,6 +63,10 @@ enum imsg_type {
 	IMSG_STORE_CHANGE = 202,	/* Change with a sequence number */
 	IMSG_STORE_NOISE_DH = 210,	/* DhRequest -> DhReply */
 	IMSG_STORE_NOISE_PUBKEY = 211,	/* -> PublicKey */
+	IMSG_STORE_DERP_PUBKEY = 212,	/* -> PublicKey of the DERP key */
+	IMSG_STORE_DERP_BOXKEY = 213,	/* DhRequest -> DhReply: the
+					   crypto_box_beforenm key with a
+					   client's node key */
 
 	IMSG_STORE_USER_CREATE = 220,
 	IMSG_STORE_USER_LIST = 221,

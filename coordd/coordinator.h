@@ -31,6 +31,8 @@
 
 struct config;
 struct coord;
+struct derp_server;
+struct stun_server;
 struct h2_session;
 struct http_request;
 
@@ -82,6 +84,8 @@ struct coord {
 	long			 ephemeral_timeout;	/* test override */
 	struct ratelimit	 hs_limit;	/* Noise handshakes */
 	struct authreq_table	 authreqs;	/* interactive registration */
+	struct derp_server	*derp;		/* derp.c: the embedded relay */
+	struct stun_server	*stun;		/* stun.c: binding requests */
 	long			 authwait_sec;	/* test override */
 	time_t			 hs_limit_logged;
 };
