@@ -56,6 +56,7 @@ struct conn {
 	struct noise_transport	*nt;
 	struct evbuffer		*plain;		/* decrypted client bytes */
 	struct h2_session	*h2;
+	struct ws_conn		*ws;		/* the WebSocket variant */
 };
 TAILQ_HEAD(conns, conn);
 
@@ -109,5 +110,7 @@ void		 conn_respond(struct conn *, int, const char *, const char *,
 void		 ts2021_upgrade(struct conn *, const struct http_request *);
 void		 ts2021_read(struct conn *);
 int		 ts2021_write(struct conn *);
+struct evbuffer	*conn_output(struct conn *);
+void		 ts2021_ws_free(struct ws_conn *);
 
 #endif /* COORDINATOR_H */

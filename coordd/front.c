@@ -163,6 +163,7 @@ conn_close(struct conn *conn)
 	}
 	if (conn->plain != NULL)
 		evbuffer_free(conn->plain);
+	ts2021_ws_free(conn->ws);
 	free(conn);
 }
 

@@ -346,7 +346,7 @@ h2_seal(struct h2_session *s, struct evbuffer *out, const uint8_t *pt,
 int
 h2_session_flush(struct h2_session *s)
 {
-	struct evbuffer	*out = bufferevent_get_output(s->s_conn->bev);
+	struct evbuffer	*out = conn_output(s->s_conn);
 	const uint8_t	*data;
 	uint8_t		 pt[NOISE_REC_MAXPT];
 	size_t		 ptlen = 0, n;

@@ -1,7 +1,15 @@
 /*
- * POST /ts2021: the upgrade from HTTP/1.1 into Tailscale's Noise IK
+ * /ts2021: the upgrade from HTTP/1.1 into Tailscale's Noise IK
  * transport.  The two DH operations that need the server's static key
  * (es, ss) are asked of stored; the key itself never comes here.
+ *
+ * Two variants feed the same handshake: POST with the initiation in a
+ * header and the Noise bytes raw on the socket after the 101, and GET
+ * with a WebSocket upgrade, the initiation in the query and the Noise
+ * bytes in binary WebSocket messages.  For the latter, frames are
+ * decoded from the socket into ws->in, which Noise reads, and what
+ * Noise and HTTP/2 write goes to a staging buffer that is framed into
+ * the socket's output.
  */
 #include <sys/types.h>
 
@@ -17,15 +25,26 @@
 #include "h2.h"
 #include "http.h"
 #include "log.h"
+#include "ws.h"
 
 #include "store.pb-c.h"
 
 #define TS2021_UPGRADE		"tailscale-control-protocol"
 #define TS2021_HS_HEADER	"X-Tailscale-Handshake"
 #define TS2021_HS_B64MAX	256
+#define TS2021_WS_FRAME		(4 * NOISE_REC_MAX)	/* our frames */
+
+/* The WebSocket variant's state, in conn->ws. */
+struct ws_conn {
+	struct ws_dec		 dec;
+	struct evbuffer		*in;		/* the client's Noise */
+	struct evbuffer		*stage;		/* ours, not yet framed */
+	char			 accept[WS_ACCEPT_LEN + 1];
+};
 
 static void	ts2021_ask_dh(struct conn *);
 static int	ts2021_input(struct conn *);
+static int	ts2021_ws_send(struct conn *, int, const void *, size_t);
 
 static void
 ts2021_bad(struct conn *conn, const char *why)
@@ -94,8 +113,24 @@ ts2021_dh_cb(struct imsgev *iev, struct imsg *imsg, void *arg)
 	}
 	free(conn->hs);
 	conn->hs = NULL;
-	evbuffer_add(bufferevent_get_output(conn->bev), ok, strlen(ok));
-	evbuffer_add(bufferevent_get_output(conn->bev), out, outlen);
+	if (conn->ws != NULL) {
+		/* The response goes in-band, in the first binary message. */
+		evbuffer_add_printf(bufferevent_get_output(conn->bev),
+		    "HTTP/1.1 101 Switching Protocols\r\n"
+		    "Upgrade: websocket\r\n"
+		    "Connection: Upgrade\r\n"
+		    "Sec-WebSocket-Accept: %s\r\n"
+		    "Sec-WebSocket-Protocol: " TS2021_UPGRADE "\r\n\r\n",
+		    conn->ws->accept);
+		if (ts2021_ws_send(conn, WS_OP_BINARY, out, outlen) == -1) {
+			ts2021_fail(conn, "out of memory");
+			return;
+		}
+	} else {
+		evbuffer_add(bufferevent_get_output(conn->bev), ok,
+		    strlen(ok));
+		evbuffer_add(bufferevent_get_output(conn->bev), out, outlen);
+	}
 	/*
 	 * No early payload (spec section 4): it is optional and clients
 	 * ignore its challenge, so HTTP/2 starts at once.
@@ -151,29 +186,17 @@ ts2021_limited(struct conn *conn)
 	    NULL);
 }
 
-void
-ts2021_upgrade(struct conn *conn, const struct http_request *req)
+/*
+ * Both variants: decode the initiation, which is b64 from the client,
+ * and ask stored for the first DH.
+ */
+static void
+ts2021_start(struct conn *conn, const char *b64)
 {
-	const char	*upgrade, *connection, *b64;
 	uint8_t		 init[NOISE_INIT_LEN + 1];
 	size_t		 len;
 
-	if (strcmp(req->method, "POST") != 0) {
-		ts2021_bad(conn, "use POST for the Noise upgrade\n");
-		return;
-	}
-	if ((upgrade = http_header(req, "Upgrade")) == NULL ||
-	    strcasecmp(upgrade, TS2021_UPGRADE) != 0) {
-		ts2021_bad(conn, "missing or unknown Upgrade\n");
-		return;
-	}
-	if ((connection = http_header(req, "Connection")) == NULL ||
-	    !http_header_has_token(connection, "upgrade")) {
-		ts2021_bad(conn, "Connection must include upgrade\n");
-		return;
-	}
-	if ((b64 = http_header(req, TS2021_HS_HEADER)) == NULL ||
-	    strlen(b64) > TS2021_HS_B64MAX ||
+	if (b64 == NULL || strlen(b64) > TS2021_HS_B64MAX ||
 	    sodium_base642bin(init, sizeof(init), b64, strlen(b64), NULL,
 	    &len, NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
 	    len != NOISE_INIT_LEN) {
@@ -202,6 +225,235 @@ ts2021_upgrade(struct conn *conn, const struct http_request *req)
 	ts2021_ask_dh(conn);
 }
 
+void
+ts2021_ws_free(struct ws_conn *ws)
+{
+	if (ws == NULL)
+		return;
+	if (ws->in != NULL)
+		evbuffer_free(ws->in);
+	if (ws->stage != NULL)
+		evbuffer_free(ws->stage);
+	free(ws);
+}
+
+/*
+ * HTTP/2 writes its Noise records to conn_output(), which for the
+ * WebSocket variant is the staging buffer; ts2021_ws_flush frames them.
+ */
+static struct ws_conn *
+ts2021_ws_new(struct conn *conn, const char *key)
+{
+	struct ws_conn	*ws;
+
+	if ((ws = calloc(1, sizeof(*ws))) == NULL)
+		return (NULL);
+	ws_dec_init(&ws->dec, 1);
+	if (ws_accept(key, ws->accept, sizeof(ws->accept)) == -1 ||
+	    (ws->in = evbuffer_new()) == NULL ||
+	    (ws->stage = evbuffer_new()) == NULL) {
+		ts2021_ws_free(ws);
+		return (NULL);
+	}
+	return (ws);
+}
+
+/* Where HTTP/2 puts its Noise records: the socket, or the WS stage. */
+struct evbuffer *
+conn_output(struct conn *conn)
+{
+	if (conn->ws != NULL && conn->state == CONN_NOISE)
+		return (conn->ws->stage);
+	return (bufferevent_get_output(conn->bev));
+}
+
+/* GET /ts2021 with Upgrade: websocket (RFC 6455 section 4.2). */
+static void
+ts2021_upgrade_ws(struct conn *conn, const struct http_request *req)
+{
+	const char	*connection, *version, *key, *proto;
+	char		 b64[TS2021_HS_B64MAX + 2];
+
+	if (strcmp(req->method, "GET") != 0) {
+		ts2021_bad(conn, "use GET for the WebSocket upgrade\n");
+		return;
+	}
+	if ((connection = http_header(req, "Connection")) == NULL ||
+	    !http_header_has_token(connection, "upgrade")) {
+		ts2021_bad(conn, "Connection must include upgrade\n");
+		return;
+	}
+	if ((version = http_header(req, "Sec-WebSocket-Version")) == NULL ||
+	    strcmp(version, "13") != 0) {
+		log_info("ts2021 %s: WebSocket version %s", conn->peer,
+		    version != NULL ? version : "missing");
+		conn_respond(conn, 426, "text/plain",
+		    "WebSocket version 13 only\n", 26,
+		    "Sec-WebSocket-Version: 13\r\n");
+		return;
+	}
+	if ((key = http_header(req, "Sec-WebSocket-Key")) == NULL ||
+	    !ws_key_valid(key)) {
+		ts2021_bad(conn, "missing or bad Sec-WebSocket-Key\n");
+		return;
+	}
+	/* As Go's server: the subprotocol is how we know the client. */
+	if ((proto = http_header(req, "Sec-WebSocket-Protocol")) == NULL ||
+	    !http_header_has_token(proto, TS2021_UPGRADE)) {
+		ts2021_bad(conn, "Sec-WebSocket-Protocol must include "
+		    TS2021_UPGRADE "\n");
+		return;
+	}
+	if (http_query_get(req->query, TS2021_HS_HEADER, b64,
+	    sizeof(b64)) != 0) {
+		ts2021_bad(conn, "missing or bad " TS2021_HS_HEADER "\n");
+		return;
+	}
+	if ((conn->ws = ts2021_ws_new(conn, key)) == NULL) {
+		conn_close(conn);
+		return;
+	}
+	ts2021_start(conn, b64);
+}
+
+void
+ts2021_upgrade(struct conn *conn, const struct http_request *req)
+{
+	const char	*upgrade, *connection, *b64;
+
+	if ((upgrade = http_header(req, "Upgrade")) != NULL &&
+	    strcasecmp(upgrade, "websocket") == 0) {
+		ts2021_upgrade_ws(conn, req);
+		return;
+	}
+	if (strcmp(req->method, "POST") != 0) {
+		ts2021_bad(conn, "use POST for the Noise upgrade\n");
+		return;
+	}
+	if ((upgrade = http_header(req, "Upgrade")) == NULL ||
+	    strcasecmp(upgrade, TS2021_UPGRADE) != 0) {
+		ts2021_bad(conn, "missing or unknown Upgrade\n");
+		return;
+	}
+	if ((connection = http_header(req, "Connection")) == NULL ||
+	    !http_header_has_token(connection, "upgrade")) {
+		ts2021_bad(conn, "Connection must include upgrade\n");
+		return;
+	}
+	b64 = http_header(req, TS2021_HS_HEADER);
+	ts2021_start(conn, b64);
+}
+
+/* One unmasked frame of ours, straight into the socket's output. */
+static int
+ts2021_ws_send(struct conn *conn, int op, const void *p, size_t len)
+{
+	struct evbuffer	*out = bufferevent_get_output(conn->bev);
+	uint8_t		 hdr[WS_HDR_MAX];
+	size_t		 hlen;
+
+	hlen = ws_frame_header(hdr, op, len, NULL);
+	if (evbuffer_add(out, hdr, hlen) == -1 ||
+	    evbuffer_add(out, p, len) == -1)
+		return (-1);
+	return (0);
+}
+
+/* Answer a close with a close, then hang up once it is out. */
+static void
+ts2021_ws_close(struct conn *conn, uint16_t code)
+{
+	uint8_t	pl[2];
+
+	pl[0] = code >> 8;
+	pl[1] = code & 0xff;
+	ts2021_ws_send(conn, WS_OP_CLOSE, pl, code != 0 ? 2 : 0);
+	conn_finish(conn);
+}
+
+/*
+ * Decode the client's frames from the socket into ws->in, answering
+ * pings on the way.  Returns -1 when the connection is gone or closing.
+ */
+static int
+ts2021_ws_input(struct conn *conn)
+{
+	struct ws_conn		*ws = conn->ws;
+	struct evbuffer		*src = bufferevent_get_input(conn->bev);
+	struct evbuffer_iovec	 v;
+	uint8_t			*p;
+	size_t			 len, used, outlen;
+	int			 r;
+
+	while ((len = evbuffer_get_length(src)) > 0) {
+		/* Payload is never longer than its frames: len suffices. */
+		if ((p = evbuffer_pullup(src, len)) == NULL ||
+		    evbuffer_reserve_space(ws->in, len, &v, 1) < 1) {
+			ts2021_fail(conn, "out of memory");
+			return (-1);
+		}
+		r = ws_decode(&ws->dec, p, len, &used, v.iov_base,
+		    MINIMUM(len, v.iov_len), &outlen);
+		v.iov_len = outlen;
+		evbuffer_commit_space(ws->in, &v, 1);
+		evbuffer_drain(src, used);
+		switch (r) {
+		case WS_MORE:
+			if (used == 0)
+				return (0);
+			break;
+		case WS_PING:
+			if (ts2021_ws_send(conn, WS_OP_PONG, ws->dec.wd_ctl,
+			    ws->dec.wd_ctllen) == -1) {
+				ts2021_fail(conn, "out of memory");
+				return (-1);
+			}
+			break;
+		case WS_PONG:
+			break;
+		case WS_CLOSE:
+			log_debug("ts2021 %s: WebSocket closed by the client",
+			    conn->peer);
+			ts2021_ws_close(conn, ws->dec.wd_ctllen >= 2 ?
+			    ws->dec.wd_ctl[0] << 8 | ws->dec.wd_ctl[1] : 0);
+			return (-1);
+		default:
+			log_info("ts2021 %s: WebSocket: %s, closing",
+			    conn->peer, ws->dec.wd_errstr);
+			ts2021_ws_close(conn, ws->dec.wd_errcode);
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+/*
+ * HTTP/2's records for a WebSocket connection: h2_session_flush writes
+ * into conn->bev's output, so point conn->bev at the staging
+ * bufferevent meanwhile, then frame what it wrote.
+ */
+static int
+ts2021_ws_flush(struct conn *conn)
+{
+	struct evbuffer		*out = bufferevent_get_output(conn->bev);
+	struct evbuffer		*stage = conn->ws->stage;
+	uint8_t			 hdr[WS_HDR_MAX];
+	size_t			 n, hlen;
+	int			 r;
+
+	if (evbuffer_get_length(out) >= H2_OUT_HIWAT)
+		return (0);
+	r = h2_session_flush(conn->h2);
+	while ((n = evbuffer_get_length(stage)) > 0) {
+		n = MINIMUM(n, TS2021_WS_FRAME);
+		hlen = ws_frame_header(hdr, WS_OP_BINARY, n, NULL);
+		if (evbuffer_add(out, hdr, hlen) == -1 ||
+		    evbuffer_remove_buffer(stage, out, n) != (int)n)
+			return (-1);
+	}
+	return (r);
+}
+
 /*
  * Decrypt whatever whole records have arrived and hand the plaintext to
  * HTTP/2.  Returns -1 when the connection is gone.
@@ -215,6 +467,11 @@ ts2021_input(struct conn *conn)
 	const char	*err = NULL;
 	int		 r;
 
+	if (conn->ws != NULL) {
+		if (ts2021_ws_input(conn) == -1)
+			return (-1);
+		in = conn->ws->in;
+	}
 	for (;;) {
 		len = evbuffer_get_length(in);
 		rec = evbuffer_pullup(in, MINIMUM(len, NOISE_REC_MAX));
@@ -265,7 +522,8 @@ ts2021_write(struct conn *conn)
 
 	if (conn->state != CONN_NOISE || conn->h2 == NULL)
 		return (0);
-	if (h2_session_flush(conn->h2) == -1) {
+	if ((conn->ws != NULL ? ts2021_ws_flush(conn) :
+	    h2_session_flush(conn->h2)) == -1) {
 		log_info("ts2021 %s: HTTP/2: %s, closing", conn->peer,
 		    h2_session_error(conn->h2));
 		conn_close(conn);

@@ -19,7 +19,7 @@ PKG_CONFIG?=	pkg-config
 include $(TOP)/mk/dirs.mk
 
 PKGS=		libevent libsodium sqlite3 libprotobuf-c yaml-0.1 jansson \
-		libbsd-overlay libseccomp libnghttp2 libzstd
+		libbsd-overlay libseccomp libnghttp2 libzstd libcrypto
 
 OPTFLAGS?=	-O2
 CWARN=		-Wall -Wextra -Werror -Wstrict-prototypes \

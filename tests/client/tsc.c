@@ -64,10 +64,24 @@
  *				h2post) on KEYFILE's machine key, no
  *				register; print "status CODE" and up to 200
  *				bytes of the body on one line
+ *	tsc URL wsbad KIND	the WebSocket upgrade done wrong (URL
+ *				without ws+): KIND nokey or v12 leaves out
+ *				Sec-WebSocket-Key or asks for version 12 and
+ *				prints "STATUS BODY"; unmasked, oversized,
+ *				text or reserved sends such a frame after
+ *				the handshake and prints "closed CODE" with
+ *				the server's close code (0: none) once it
+ *				hangs up; ping prints "pong" when answered
  *	tsc selftest-frames	check the map frame decoder on made-up
  *				streams cut in pieces; "ok ..." lines
  *
+ * URL is http://host:port, or ws+http://host:port for the WebSocket
+ * variant of the /ts2021 upgrade: every command that opens Noise then
+ * runs over binary WebSocket messages.
+ *
  * TSC_H2_WINDOW in the environment sets our HTTP/2 receive windows.
+ * TSC_WS_FRAGMENT=1 sends each WebSocket message in two fragments with
+ * a ping between them.
  *
  * Exit 0 on success, 1 with a line on stderr otherwise.
  */
@@ -817,6 +831,65 @@ selftest_frames(void)
 	printf("ok lite request\n");
 }
 
+/* tsc URL wsbad KIND: see the usage comment at the top. */
+static void
+wsbad_main(int argc, char *argv[])
+{
+	struct tsc	 t;
+	uint8_t		 frame[WS_HDR_MAX + 16];
+	uint8_t		 mask[4] = { 1, 2, 3, 4 };
+	char		 why[512];
+	const char	*kind = argv[3];
+	size_t		 hlen;
+	int		 status, i;
+
+	if (tsc_init(&t, argv[1], TSC_CAPVER) == -1 ||
+	    tsc_fetch_key(&t) == -1)
+		errx(1, "%s", t.err);
+	if (strcmp(kind, "nokey") == 0 || strcmp(kind, "v12") == 0) {
+		t.ws = strcmp(kind, "nokey") == 0 ? TSC_WS_NOKEY : TSC_WS_V12;
+		if (tsc_handshake(&t, NULL, 0, &status, why,
+		    sizeof(why)) == 0)
+			errx(1, "the bad upgrade was accepted");
+		printf("%d %s", status, why);
+		exit(0);
+	}
+	t.ws = TSC_WS_ON;
+	if (tsc_handshake(&t, NULL, 0, &status, why, sizeof(why)) == -1)
+		errx(1, "handshake: %s %s", t.err, why);
+	if (strcmp(kind, "ping") == 0) {
+		if (tsc_ws_control(&t, WS_OP_PING, (const uint8_t *)"hi",
+		    2) == -1)
+			errx(1, "%s", t.err);
+		for (i = 0; i < 50 && t.wspongs == 0; i++)
+			if (tsc_h2_pump(&t, 100) == -1)
+				errx(1, "%s", t.err);
+		if (t.wspongs == 0)
+			errx(1, "no pong");
+		printf("pong\n");
+		exit(0);
+	}
+	if (strcmp(kind, "unmasked") == 0)
+		hlen = ws_frame_header(frame, WS_OP_BINARY, 4, NULL);
+	else if (strcmp(kind, "text") == 0)
+		hlen = ws_frame_header(frame, WS_OP_TEXT, 4, mask);
+	else if (strcmp(kind, "oversized") == 0)
+		hlen = ws_frame_header(frame, WS_OP_BINARY, 2 * WS_FRAME_MAX,
+		    mask);
+	else if (strcmp(kind, "reserved") == 0) {
+		hlen = ws_frame_header(frame, WS_OP_BINARY, 4, mask);
+		frame[0] |= 0x40;
+	} else
+		errx(1, "unknown wsbad kind %s", kind);
+	memcpy(frame + hlen, "abcd", 4);
+	if (tsc_write_raw(&t, frame, hlen + 4) == -1)
+		errx(1, "%s", t.err);
+	if (tsc_wait_closed(&t) == -1)
+		errx(1, "the server did not close: %s", t.err);
+	printf("closed %d\n", t.wsclose);
+	exit(0);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -840,6 +913,8 @@ main(int argc, char *argv[])
 		map_main(argc, argv);
 	if (argc == 5 && strcmp(argv[2], "mapraw") == 0)
 		mapraw_main(argc, argv);
+	if (argc == 4 && strcmp(argv[2], "wsbad") == 0)
+		wsbad_main(argc, argv);
 	if (argc == 4 && strcmp(argv[2], "get") == 0) {
 		if (tsc_init(&t, argv[1], TSC_CAPVER) == -1 ||
 		    tsc_get(&t, argv[3], &status, body, sizeof(body)) == -1)
@@ -858,7 +933,7 @@ main(int argc, char *argv[])
 		    "h2get PATH|h2post PATH BODY|h2many N|h2reset|h2garbage|"
 		    "register AUTHKEY HOSTNAME [refresh|logout ...]|"
 		    "map KEYFILE AUTHKEY HOSTNAME [options]|mapraw KEYFILE BODY|"
-		    "selftest-frames");
+		    "wsbad KIND|selftest-frames");
 	if (tsc_init(&t, argv[1], TSC_CAPVER) == -1 ||
 	    tsc_fetch_key(&t) == -1)
 		errx(1, "%s", t.err);

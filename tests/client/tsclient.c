@@ -19,15 +19,21 @@
 
 #define TSC_TIMEOUT_MS	10000
 
-/* url: http://host:port (no path). */
+/* url: [ws+]http://host:port (no path). */
 int
 tsc_init(struct tsc *t, const char *url, uint16_t version)
 {
-	const char	*p, *colon;
+	const char	*p, *colon, *env;
 
 	memset(t, 0, sizeof(*t));
 	t->fd = -1;
 	t->version = version;
+	if (strncmp(url, "ws+", 3) == 0) {
+		t->ws = TSC_WS_ON;
+		url += 3;
+	}
+	if ((env = getenv("TSC_WS_FRAGMENT")) != NULL && strcmp(env, "1") == 0)
+		t->wsfrag = 1;
 	if (strncmp(url, "http://", 7) != 0) {
 		snprintf(t->err, sizeof(t->err), "only http:// URLs");
 		return (-1);
@@ -79,6 +85,8 @@ tsc_connect(struct tsc *t)
 	}
 	freeaddrinfo(res);
 	t->rlen = 0;
+	t->wson = 0;
+	t->wsrawlen = 0;
 	return (0);
 }
 
@@ -93,8 +101,8 @@ tsc_close(struct tsc *t)
 	t->fd = -1;
 }
 
-static int
-tsc_write_all(struct tsc *t, const void *buf, size_t len)
+int
+tsc_write_raw(struct tsc *t, const void *buf, size_t len)
 {
 	const uint8_t	*p = buf;
 	ssize_t		 n;
@@ -113,6 +121,128 @@ tsc_write_all(struct tsc *t, const void *buf, size_t len)
 	return (0);
 }
 
+/* One masked frame; fin 0 leaves the message open. */
+static int
+tsc_ws_frame(struct tsc *t, int op, int fin, const uint8_t *p, size_t len)
+{
+	uint8_t		 frame[WS_HDR_MAX + NOISE_REC_MAX], mask[4];
+	size_t		 hlen;
+
+	if (len > NOISE_REC_MAX)
+		return (-1);
+	randombytes_buf(mask, sizeof(mask));
+	hlen = ws_frame_header(frame, op, len, mask);
+	if (!fin)
+		frame[0] &= ~0x80;
+	memcpy(frame + hlen, p, len);
+	ws_mask(frame + hlen, len, mask, 0);
+	return (tsc_write_raw(t, frame, hlen + len));
+}
+
+int
+tsc_ws_control(struct tsc *t, int op, const uint8_t *p, size_t len)
+{
+	if (len > WS_CTL_MAX)
+		return (-1);
+	return (tsc_ws_frame(t, op, 1, p, len));
+}
+
+/*
+ * Past the 101 of a WebSocket upgrade, in masked binary messages; with
+ * wsfrag each in two fragments with a ping between them.
+ */
+static int
+tsc_write_all(struct tsc *t, const void *buf, size_t len)
+{
+	const uint8_t	*p = buf;
+	size_t		 part, half;
+
+	if (!t->wson)
+		return (tsc_write_raw(t, buf, len));
+	while (len > 0) {
+		part = MIN(len, NOISE_REC_MAX);
+		half = t->wsfrag ? part / 2 : 0;
+		if (half > 0 && (tsc_ws_frame(t, WS_OP_BINARY, 0, p,
+		    half) == -1 ||
+		    tsc_ws_control(t, WS_OP_PING, (const uint8_t *)"frag",
+		    4) == -1 ||
+		    tsc_ws_frame(t, WS_OP_CONT, 1, p + half,
+		    part - half) == -1))
+			return (-1);
+		if (half == 0 && tsc_ws_frame(t, WS_OP_BINARY, 1, p,
+		    part) == -1)
+			return (-1);
+		p += part;
+		len -= part;
+	}
+	return (0);
+}
+
+/*
+ * Unwrap the server's frames in wsraw into rbuf, answering pings.
+ * Returns the bytes added to rbuf, -2 when the server closed (its code
+ * in wsclose), -1 on an error.
+ */
+static ssize_t
+tsc_ws_decode(struct tsc *t)
+{
+	size_t	used, outlen, total = 0;
+	int	r;
+
+	for (;;) {
+		r = ws_decode(&t->wsdec, t->wsraw, t->wsrawlen, &used,
+		    t->rbuf + t->rlen, sizeof(t->rbuf) - t->rlen, &outlen);
+		memmove(t->wsraw, t->wsraw + used, t->wsrawlen - used);
+		t->wsrawlen -= used;
+		t->rlen += outlen;
+		total += outlen;
+		switch (r) {
+		case WS_MORE:
+			return (total);
+		case WS_PING:
+			if (tsc_ws_control(t, WS_OP_PONG, t->wsdec.wd_ctl,
+			    t->wsdec.wd_ctllen) == -1)
+				return (-1);
+			break;
+		case WS_PONG:
+			t->wspongs++;
+			break;
+		case WS_CLOSE:
+			t->wsclose = t->wsdec.wd_ctllen >= 2 ?
+			    t->wsdec.wd_ctl[0] << 8 | t->wsdec.wd_ctl[1] : 1005;
+			return (-2);
+		default:
+			snprintf(t->err, sizeof(t->err), "websocket: %s",
+			    t->wsdec.wd_errstr);
+			return (-1);
+		}
+	}
+}
+
+/*
+ * rbuf gets what is pending in wsraw first, then what the socket has.
+ * A partial frame counts as progress: the caller waits for more.
+ */
+static ssize_t
+tsc_ws_read(struct tsc *t)
+{
+	ssize_t	n, r;
+
+	if ((r = tsc_ws_decode(t)) != 0)
+		return (r == -2 ? 0 : r);
+	if ((n = read(t->fd, t->wsraw + t->wsrawlen,
+	    sizeof(t->wsraw) - t->wsrawlen)) == -1) {
+		snprintf(t->err, sizeof(t->err), "read: %s", strerror(errno));
+		return (-1);
+	}
+	if (n == 0)
+		return (0);
+	t->wsrawlen += n;
+	if ((r = tsc_ws_decode(t)) < 0)
+		return (r == -2 ? 0 : r);
+	return (n);
+}
+
 /* Read what the socket has into rbuf; 0 on end of file. */
 static ssize_t
 tsc_read_more(struct tsc *t)
@@ -123,6 +253,8 @@ tsc_read_more(struct tsc *t)
 		snprintf(t->err, sizeof(t->err), "response too large");
 		return (-1);
 	}
+	if (t->wson)
+		return (tsc_ws_read(t));
 	if ((n = read(t->fd, t->rbuf + t->rlen, sizeof(t->rbuf) - t->rlen))
 	    == -1) {
 		snprintf(t->err, sizeof(t->err), "read: %s", strerror(errno));
@@ -138,6 +270,9 @@ tsc_fill(struct tsc *t)
 {
 	struct pollfd	pfd = { t->fd, POLLIN, 0 };
 
+	/* Frames already read but not yet unwrapped for want of room. */
+	if (t->wson && t->wsrawlen > 0)
+		return (tsc_read_more(t));
 	if (poll(&pfd, 1, TSC_TIMEOUT_MS) != 1) {
 		snprintf(t->err, sizeof(t->err), "timed out");
 		return (-1);
@@ -238,6 +373,74 @@ tsc_fetch_key(struct tsc *t)
 	return (rv);
 }
 
+/* The WebSocket variant's request head, with a new key in key. */
+static int
+tsc_ws_request(struct tsc *t, char *req, size_t reqlen, const char *b64,
+    char *key)
+{
+	uint8_t		 raw[16];
+	char		 esc[3 * 256];
+	const char	*p;
+	size_t		 n = 0;
+
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2base64(key, 32, raw, sizeof(raw),
+	    sodium_base64_VARIANT_ORIGINAL);
+	for (p = b64; *p != '\0' && n + 4 < sizeof(esc); p++) {
+		if (*p == '+' || *p == '/' || *p == '=')
+			n += snprintf(esc + n, sizeof(esc) - n, "%%%02X", *p);
+		else
+			esc[n++] = *p;
+	}
+	esc[n] = '\0';
+	return (snprintf(req, reqlen, "GET /ts2021?X-Tailscale-Handshake=%s "
+	    "HTTP/1.1\r\nHost: %s:%s\r\nUpgrade: websocket\r\n"
+	    "Connection: Upgrade\r\n%s%s%s"
+	    "Sec-WebSocket-Version: %s\r\n"
+	    "Sec-WebSocket-Protocol: tailscale-control-protocol\r\n\r\n",
+	    esc, t->host, t->port,
+	    t->ws == TSC_WS_NOKEY ? "" : "Sec-WebSocket-Key: ",
+	    t->ws == TSC_WS_NOKEY ? "" : key,
+	    t->ws == TSC_WS_NOKEY ? "" : "\r\n",
+	    t->ws == TSC_WS_V12 ? "12" : "13"));
+}
+
+/*
+ * Check the 101 of a WebSocket upgrade; what follows its head is the
+ * first of the server's frames.
+ */
+static int
+tsc_ws_accepted(struct tsc *t, const char *key, size_t headlen)
+{
+	char	accept[WS_ACCEPT_LEN + 1], want[128];
+	const char *hdrs[] = { "\r\nUpgrade: websocket\r\n",
+	    "\r\nConnection: Upgrade\r\n",
+	    "\r\nSec-WebSocket-Protocol: tailscale-control-protocol\r\n" };
+	size_t	i;
+
+	if (ws_accept(key, accept, sizeof(accept)) == -1)
+		return (-1);
+	snprintf(want, sizeof(want), "\r\nSec-WebSocket-Accept: %s\r\n",
+	    accept);
+	if (memmem(t->rbuf, headlen, want, strlen(want)) == NULL) {
+		snprintf(t->err, sizeof(t->err), "bad Sec-WebSocket-Accept");
+		return (-1);
+	}
+	for (i = 0; i < sizeof(hdrs) / sizeof(hdrs[0]); i++)
+		if (memmem(t->rbuf, headlen, hdrs[i], strlen(hdrs[i])) ==
+		    NULL) {
+			snprintf(t->err, sizeof(t->err), "101 without %s",
+			    hdrs[i] + 2);
+			return (-1);
+		}
+	memcpy(t->wsraw, t->rbuf + headlen, t->rlen - headlen);
+	t->wsrawlen = t->rlen - headlen;
+	t->rlen = 0;
+	t->wson = 1;
+	ws_dec_init(&t->wsdec, 0);
+	return (0);
+}
+
 /*
  * The upgrade with a given initiation (NULL: a proper one).  Returns 0
  * with the transport set up, or -1 with the HTTP status (0 if none) and
@@ -249,7 +452,7 @@ tsc_handshake(struct tsc *t, const uint8_t *init_override, size_t olen,
 {
 	struct noise_hs	 hs;
 	uint8_t		 init[NOISE_INIT_LEN];
-	char		 b64[256], req[1024];
+	char		 b64[256], req[1024], key[32];
 	size_t		 len, headlen;
 	int		 n, rv = -1;
 
@@ -269,10 +472,13 @@ tsc_handshake(struct tsc *t, const uint8_t *init_override, size_t olen,
 		    sodium_base64_VARIANT_ORIGINAL);
 	if (tsc_connect(t) == -1)
 		goto done;
-	n = snprintf(req, sizeof(req), "POST /ts2021 HTTP/1.1\r\n"
-	    "Host: %s:%s\r\nUpgrade: tailscale-control-protocol\r\n"
-	    "Connection: upgrade\r\nX-Tailscale-Handshake: %s\r\n"
-	    "Content-Length: 0\r\n\r\n", t->host, t->port, b64);
+	if (t->ws != TSC_WS_OFF)
+		n = tsc_ws_request(t, req, sizeof(req), b64, key);
+	else
+		n = snprintf(req, sizeof(req), "POST /ts2021 HTTP/1.1\r\n"
+		    "Host: %s:%s\r\nUpgrade: tailscale-control-protocol\r\n"
+		    "Connection: upgrade\r\nX-Tailscale-Handshake: %s\r\n"
+		    "Content-Length: 0\r\n\r\n", t->host, t->port, b64);
 	if (tsc_write_all(t, req, n) == -1 ||
 	    tsc_read_head(t, status, &headlen) == -1)
 		goto done;
@@ -284,9 +490,17 @@ tsc_handshake(struct tsc *t, const uint8_t *init_override, size_t olen,
 		snprintf(t->err, sizeof(t->err), "status %d", *status);
 		goto done;
 	}
+	if (t->ws != TSC_WS_OFF && tsc_ws_accepted(t, key, headlen) == -1)
+		goto done;
+	if (t->wson)
+		headlen = 0;
 	while (t->rlen < headlen + NOISE_RESP_LEN)
-		if (tsc_fill(t) <= 0)
+		if (tsc_fill(t) <= 0) {
+			if (t->err[0] == '\0')
+				snprintf(t->err, sizeof(t->err),
+				    "connection closed");
 			goto done;
+		}
 	if (noise_init_read_response(&hs, t->rbuf + headlen,
 	    NOISE_RESP_LEN) != NOISE_OK ||
 	    noise_split(&hs, &t->nt) != NOISE_OK) {
@@ -669,7 +883,9 @@ tsc_h2_pump(struct tsc *t, int timeout_ms)
 	pfd.fd = t->fd;
 	pfd.events = POLLIN;
 	pfd.revents = 0;
-	if ((r = poll(&pfd, 1, timeout_ms)) == -1 && errno != EINTR) {
+	if (t->wson && t->wsrawlen > 0)
+		r = 1;
+	else if ((r = poll(&pfd, 1, timeout_ms)) == -1 && errno != EINTR) {
 		snprintf(t->err, sizeof(t->err), "poll: %s", strerror(errno));
 		return (-1);
 	}

@@ -10,6 +10,10 @@
  * streams (the map poll) instead hand their data to an ondata callback
  * as it comes, and the caller runs its own loop of tsc_h2_pump() with
  * deadlines of its own.
+ *
+ * A ws+http:// URL takes the WebSocket variant of the upgrade instead:
+ * GET /ts2021 with the initiation in the query, and the Noise bytes in
+ * binary WebSocket messages, ours masked with random keys.
  */
 #ifndef TSCLIENT_H
 #define TSCLIENT_H
@@ -18,9 +22,16 @@
 #include <stdint.h>
 
 #include "noise.h"
+#include "ws.h"
 
 #define TSC_CAPVER	113
 #define TSC_H2_MAXOUT	(64 * 1024 * 1024)	/* largest response body */
+
+/* tsc.ws: which upgrade; the last two are wrong on purpose. */
+#define TSC_WS_OFF	0	/* POST /ts2021 */
+#define TSC_WS_ON	1	/* GET /ts2021 with a WebSocket upgrade */
+#define TSC_WS_NOKEY	2	/* ... without Sec-WebSocket-Key */
+#define TSC_WS_V12	3	/* ... with Sec-WebSocket-Version: 12 */
 
 struct nghttp2_session;
 struct tsc;
@@ -65,6 +76,14 @@ struct tsc {
 	struct nghttp2_session	*h2;
 	int32_t			 h2window;	/* ours; 0: nghttp2's */
 	int			 h2cbfail;	/* an ondata failed; see err */
+	int			 ws;		/* TSC_WS_* */
+	int			 wson;		/* past the 101: framing */
+	struct ws_dec		 wsdec;
+	uint8_t			 wsraw[NOISE_REC_MAX];	/* still framed */
+	size_t			 wsrawlen;
+	int			 wsclose;	/* its close code */
+	int			 wsfrag;	/* TSC_WS_FRAGMENT */
+	int			 wspongs;	/* pongs seen */
 	char			 err[256];
 };
 
@@ -76,6 +95,8 @@ int	tsc_connect(struct tsc *);
 int	tsc_handshake(struct tsc *, const uint8_t *, size_t, int *,
 	    char *, size_t);
 int	tsc_send(struct tsc *, const void *, size_t);
+int	tsc_write_raw(struct tsc *, const void *, size_t);
+int	tsc_ws_control(struct tsc *, int, const uint8_t *, size_t);
 void	tsc_close(struct tsc *);
 int	tsc_wait_closed(struct tsc *);
 
