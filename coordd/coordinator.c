@@ -22,6 +22,7 @@
 #include "coordinator.h"
 #include "map.h"
 #include "replica.h"
+#include "stun.h"
 
 #include "store.pb-c.h"
 
@@ -275,9 +276,18 @@ coord_peer(enum proc_id id, int fd)
 static void
 coord_listener(int kind, int fd)
 {
-	if (kind != LISTENER_MAIN)
+	switch (kind) {
+	case LISTENER_MAIN:
+		front_listen(the_coord, fd);
+		break;
+	case LISTENER_STUN:
+		/* The parent sends it once per coordinator; be safe anyway. */
+		stun_server_free(the_coord->stun);
+		the_coord->stun = stun_server_new(fd);
+		break;
+	default:
 		fatalx("unknown listener kind %d", kind);
-	front_listen(the_coord, fd);
+	}
 }
 
 static void
@@ -379,6 +389,8 @@ coordinator_main(void)
 	authreq_free_all(&coord.authreqs);
 	map_free(&coord);
 	front_close_all(&coord);
+	stun_server_free(coord.stun);
+	coord.stun = NULL;
 	proc_peers_close(coord.peers, PROC_MAX);
 	replica_clear(&coord.replica);
 	config_free(coord.conf);

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include "coordd.h"
 #include "log.h"
 #include "proc.h"
+#include "stun.h"
 #include "util.h"
 
 #include "parent.pb-c.h"
@@ -47,6 +49,12 @@ static const enum proc_id start_order[] = {
 static void	parent_start_child(struct parent *, enum proc_id);
 static void	parent_dispatch_child(struct imsgev *, struct imsg *, void *);
 static void	parent_shutdown(struct parent *, int);
+
+/*
+ * The STUN socket, bound only when derp.server.enabled is true; kept
+ * here until struct parent (coordd.h) grows a member for it.
+ */
+static int	parent_stunsock = -1;
 
 static void
 parent_child_path(struct parent *p, enum proc_id id, char *buf, size_t len)
@@ -135,8 +143,13 @@ parent_send_listener(struct child *c, int kind, const char *name, int sock)
 	Coordd__Listener	msg = COORDD__LISTENER__INIT;
 	int			fd;
 
-	if ((fd = dup(sock)) == -1)
-		fatal("dup");
+	/*
+	 * Not dup(2): the copy waits in the imsg queue while the next
+	 * children are forked, and without close-on-exec they would
+	 * inherit a listener they have no business holding.
+	 */
+	if ((fd = fcntl(sock, F_DUPFD_CLOEXEC, 0)) == -1)
+		fatal("F_DUPFD_CLOEXEC");
 	msg.kind = kind;
 	msg.name = (char *)name;
 	if (imsgev_compose_pb(&c->iev, IMSG_RECONF_LISTENER, 0, fd,
@@ -153,6 +166,9 @@ parent_send_listeners(struct parent *p, struct child *c)
 	if (c->id == PROC_COORD && p->mainsock != -1)
 		parent_send_listener(c, LISTENER_MAIN, p->conf->listen_addr,
 		    p->mainsock);
+	if (c->id == PROC_COORD && parent_stunsock != -1)
+		parent_send_listener(c, LISTENER_STUN,
+		    p->conf->derp_server_stun_listen_addr, parent_stunsock);
 }
 
 static void
@@ -366,6 +382,11 @@ parent_sighup(int sig, short event, void *arg)
 		log_warnx("unix_socket changed; it takes effect on restart");
 	if (strcmp(nconf->listen_addr, p->conf->listen_addr) != 0)
 		log_warnx("listen_addr changed; it takes effect on restart");
+	if (nconf->derp_server_enabled != p->conf->derp_server_enabled ||
+	    strcmp(nconf->derp_server_stun_listen_addr,
+	    p->conf->derp_server_stun_listen_addr) != 0)
+		log_warnx("derp.server STUN settings changed; they take "
+		    "effect on restart");
 	config_free(p->conf);
 	p->conf = nconf;
 	p->generation++;
@@ -446,6 +467,12 @@ parent_main(struct parent *p)
 		parent_ctlsock_close(p);
 		exit(1);
 	}
+	if (p->conf->derp_server_enabled &&
+	    parent_listen_udp("derp.server.stun_listen_addr",
+	    p->conf->derp_server_stun_listen_addr, &parent_stunsock) == -1) {
+		parent_ctlsock_close(p);
+		exit(1);
+	}
 	for (i = 0; i < nitems(start_order); i++)
 		parent_start_child(p, start_order[i]);
 	log_info("started, control socket %s", p->ctlpath);
@@ -453,6 +480,8 @@ parent_main(struct parent *p)
 	parent_ctlsock_close(p);
 	if (p->mainsock != -1)
 		close(p->mainsock);
+	if (parent_stunsock != -1)
+		close(parent_stunsock);
 	config_free(p->conf);
 	log_info("exiting");
 	exit(p->exit_status);

@@ -1,6 +1,7 @@
 /*
- * The main listener (listen_addr).  The parent binds it, as it may be a
- * privileged port, and hands copies to each coordinator it starts.
+ * The main listener (listen_addr) and the STUN socket
+ * (derp.server.stun_listen_addr).  The parent binds them, as they may be
+ * privileged ports, and hands copies to each coordinator it starts.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -11,6 +12,7 @@
 
 #include "coordd.h"
 #include "log.h"
+#include "stun.h"
 
 /* Split "host:port", "[v6]:port" or ":port" into its two halves. */
 static int
@@ -35,34 +37,40 @@ split_hostport(const char *addr, char *host, size_t hostlen, char *port,
 	return (0);
 }
 
-int
-parent_listen(const char *addr, int *fdp)
+/* Bind addr, named by its config key in errors; listen if it is TCP. */
+static int
+listen_bind(const char *what, const char *addr, int socktype, int *fdp)
 {
 	struct addrinfo	 hints, *res;
 	char		 host[256], port[32];
 	int		 fd, on = 1, error;
 
 	if (split_hostport(addr, host, sizeof(host), port, sizeof(port)) == -1) {
-		log_warnx("listen_addr %s: expected host:port", addr);
+		log_warnx("%s %s: expected host:port", what, addr);
 		return (-1);
 	}
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_socktype = socktype;
 	hints.ai_flags = AI_PASSIVE;
 	if ((error = getaddrinfo(host[0] ? host : NULL, port, &hints,
 	    &res)) != 0) {
-		log_warnx("listen_addr %s: %s", addr, gai_strerror(error));
+		log_warnx("%s %s: %s", what, addr, gai_strerror(error));
 		return (-1);
 	}
 	if ((fd = socket(res->ai_family, res->ai_socktype | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, res->ai_protocol)) == -1)
 		fatal("socket");
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
+	/*
+	 * Only TCP wants SO_REUSEADDR (TIME_WAIT); on UDP it would let a
+	 * second daemon share the port and steal half the datagrams.
+	 */
+	if (socktype == SOCK_STREAM && setsockopt(fd, SOL_SOCKET,
+	    SO_REUSEADDR, &on, sizeof(on)) == -1)
 		fatal("SO_REUSEADDR");
 	if (bind(fd, res->ai_addr, res->ai_addrlen) == -1 ||
-	    listen(fd, 512) == -1) {
-		log_warn("listen_addr %s", addr);
+	    (socktype == SOCK_STREAM && listen(fd, 512) == -1)) {
+		log_warn("%s %s", what, addr);
 		close(fd);
 		freeaddrinfo(res);
 		return (-1);
@@ -70,4 +78,16 @@ parent_listen(const char *addr, int *fdp)
 	freeaddrinfo(res);
 	*fdp = fd;
 	return (0);
+}
+
+int
+parent_listen(const char *addr, int *fdp)
+{
+	return (listen_bind("listen_addr", addr, SOCK_STREAM, fdp));
+}
+
+int
+parent_listen_udp(const char *what, const char *addr, int *fdp)
+{
+	return (listen_bind(what, addr, SOCK_DGRAM, fdp));
 }

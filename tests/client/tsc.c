@@ -19,6 +19,10 @@
  *	tsc URL h2reset		GET /coordd/ticks, reset the stream after its
  *				headers, wait, then GET /coordd/echo on the
  *				same connection: "ok" when that works
+ *	tsc URL badrecord KIND	after the handshake, a replayed (replay),
+ *				reordered (reorder), too long (oversize) or
+ *				unknown (badtype) record; "closed" when the
+ *				server hangs up
  *	tsc URL h2garbage	send a record of bytes that are not HTTP/2;
  *				"closed" when the server hangs up
  *	tsc URL register AUTHKEY HOSTNAME [refresh|logout ...]
@@ -924,16 +928,19 @@ main(int argc, char *argv[])
 	}
 	if (argc < 3 || (argc != 3 && strcmp(argv[2], "h2get") != 0 &&
 	    strcmp(argv[2], "register") != 0 &&
+	    strcmp(argv[2], "badrecord") != 0 &&
 	    strcmp(argv[2], "h2post") != 0 && strcmp(argv[2], "h2many") != 0) ||
 	    (strcmp(argv[2], "h2post") == 0 && argc != 5) ||
 	    ((strcmp(argv[2], "h2get") == 0 ||
 	    strcmp(argv[2], "h2many") == 0) && argc != 4) ||
-	    (strcmp(argv[2], "register") == 0 && argc < 5))
+	    (strcmp(argv[2], "register") == 0 && argc < 5) ||
+	    (strcmp(argv[2], "badrecord") == 0 && argc != 4))
 		errx(1, "usage: tsc URL get PATH|key|handshake|badinit|"
 		    "h2get PATH|h2post PATH BODY|h2many N|h2reset|h2garbage|"
 		    "register AUTHKEY HOSTNAME [refresh|logout ...]|"
 		    "map KEYFILE AUTHKEY HOSTNAME [options]|mapraw KEYFILE BODY|"
-		    "wsbad KIND|selftest-frames");
+		    "wsbad KIND|badrecord replay|reorder|oversize|badtype|"
+	    "selftest-frames");
 	if (tsc_init(&t, argv[1], TSC_CAPVER) == -1 ||
 	    tsc_fetch_key(&t) == -1)
 		errx(1, "%s", t.err);
@@ -1008,6 +1015,12 @@ main(int argc, char *argv[])
 	} else if (strcmp(argv[2], "h2garbage") == 0) {
 		if (tsc_send(&t, "GET / HTTP/1.1\r\nHost: x\r\n\r\n",
 		    29) == -1)
+			errx(1, "%s", t.err);
+		if (tsc_wait_closed(&t) == -1)
+			errx(1, "the server did not close: %s", t.err);
+		printf("closed\n");
+	} else if (strcmp(argv[2], "badrecord") == 0) {
+		if (tsc_send_bad(&t, argv[3]) == -1)
 			errx(1, "%s", t.err);
 		if (tsc_wait_closed(&t) == -1)
 			errx(1, "the server did not close: %s", t.err);

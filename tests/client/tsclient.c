@@ -542,6 +542,48 @@ tsc_send(struct tsc *t, const void *buf, size_t len)
 	return (0);
 }
 
+/*
+ * Break the record layer on purpose, for bad-input tests: "replay" sends
+ * one record twice, "reorder" two records in the wrong order,
+ * "oversize" a record longer than the protocol allows, "badtype" a
+ * record of an unknown type.  The server must hang up.
+ */
+int
+tsc_send_bad(struct tsc *t, const char *kind)
+{
+	static const char	 pre[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+	uint8_t			 a[NOISE_REC_MAX], b[NOISE_REC_MAX];
+	uint8_t			 big[NOISE_REC_MAX + 64];
+	size_t			 alen, blen;
+
+	if (noise_transport_seal(&t->nt, (const uint8_t *)pre, 12, a,
+	    sizeof(a), &alen) != NOISE_OK ||
+	    noise_transport_seal(&t->nt, (const uint8_t *)pre + 12,
+	    sizeof(pre) - 1 - 12, b, sizeof(b), &blen) != NOISE_OK) {
+		snprintf(t->err, sizeof(t->err), "seal");
+		return (-1);
+	}
+	if (strcmp(kind, "replay") == 0)
+		return (tsc_write_all(t, a, alen) == -1 ||
+		    tsc_write_all(t, a, alen) == -1 ? -1 : 0);
+	if (strcmp(kind, "reorder") == 0)
+		return (tsc_write_all(t, b, blen) == -1 ||
+		    tsc_write_all(t, a, alen) == -1 ? -1 : 0);
+	memset(big, 0xa5, sizeof(big));
+	if (strcmp(kind, "oversize") == 0) {
+		big[0] = 4;			/* a data record */
+		big[1] = (NOISE_REC_MAX + 1) >> 8;
+		big[2] = (NOISE_REC_MAX + 1) & 0xff;
+		return (tsc_write_all(t, big, sizeof(big)));
+	}
+	if (strcmp(kind, "badtype") == 0) {
+		a[0] = 9;
+		return (tsc_write_all(t, a, alen));
+	}
+	snprintf(t->err, sizeof(t->err), "unknown kind %s", kind);
+	return (-1);
+}
+
 /* Read until the server closes; 0 on a close, -1 on a timeout. */
 int
 tsc_wait_closed(struct tsc *t)

@@ -99,6 +99,7 @@ int	tsc_write_raw(struct tsc *, const void *, size_t);
 int	tsc_ws_control(struct tsc *, int, const uint8_t *, size_t);
 void	tsc_close(struct tsc *);
 int	tsc_wait_closed(struct tsc *);
+int	tsc_send_bad(struct tsc *, const char *);
 
 int	tsc_h2_start(struct tsc *);
 int	tsc_h2_submit(struct tsc *, struct tsc_h2req *);

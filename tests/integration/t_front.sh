@@ -72,6 +72,13 @@ check "200 concurrent streams on one connection ($out)" [ "$out" = "ok 200" ]
 out=$("$TSC" "$URL" h2garbage 2>&1)
 check "not HTTP/2 inside Noise: closed ($out)" [ "$out" = "closed" ]
 check "with a log line" wait_log "ts2021 .*HTTP/2: .*closing"
+# The record layer: replayed, reordered, too long or unknown records
+# end that one connection with a log line.
+for kind in replay reorder oversize badtype; do
+	out=$("$TSC" "$URL" badrecord $kind 2>&1)
+	check "a $kind record: closed ($out)" [ "$out" = "closed" ]
+done
+check "with log lines" sh -c "[ \$(grep -c 'ts2021 .*\\(record\\|decrypt\\|open\\)' '$LOG') -ge 4 ]"
 out=$("$TSC" "$URL" h2get /coordd/echo 2>&1 | sed -n 2p)
 check "and HTTP/2 still works ($out)" sh -c "echo '$out' | grep -q '^200 '"
 check "the front door still answers" "$TSC" "$URL" handshake
