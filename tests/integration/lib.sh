@@ -10,7 +10,11 @@ SOCK="$T/coordd.sock"
 CONF="$T/config.yaml"
 LOG="$T/coordd.log"
 # A port of our own, so that tests and a developer's make run coexist.
+# Skip ports something else holds: other suites may run at the same time.
 PORT=$((20000 + $$ % 20000))
+while ss -Hltun "sport = :$PORT" 2>/dev/null | grep -q .; do
+	PORT=$((20000 + (PORT - 20000 + 97) % 20000))
+done
 URL="http://127.0.0.1:$PORT"
 PARENT=""
 FAILED=0
