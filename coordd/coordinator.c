@@ -20,6 +20,7 @@
 #include "log.h"
 #include "proc.h"
 #include "coordinator.h"
+#include "derp.h"
 #include "map.h"
 #include "replica.h"
 #include "stun.h"
@@ -270,6 +271,7 @@ coord_peer(enum proc_id id, int fd)
 	if (id == PROC_STORE) {
 		coord_subscribe(c);
 		coord_noise_start(c);
+		derp_start(c);
 	}
 }
 
@@ -380,6 +382,7 @@ coordinator_main(void)
 	coord_test_timers(&coord);
 	coord.base = event_init();
 	map_init(&coord);
+	coord.derp = derp_server_new(&coord);
 	authreq_init(&coord.authreqs);
 	evtimer_set(&coord.sweep_ev, coord_sweep_cb, &coord);
 	coord_sweep_cb(-1, 0, &coord);
@@ -389,6 +392,8 @@ coordinator_main(void)
 	authreq_free_all(&coord.authreqs);
 	map_free(&coord);
 	front_close_all(&coord);
+	derp_server_free(coord.derp);
+	coord.derp = NULL;
 	stun_server_free(coord.stun);
 	coord.stun = NULL;
 	proc_peers_close(coord.peers, PROC_MAX);

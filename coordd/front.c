@@ -9,17 +9,21 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "config.h"
 #include "coordinator.h"
+#include "derp.h"
 #include "h2.h"
 #include "http.h"
 #include "log.h"
@@ -151,7 +155,8 @@ conn_close(struct conn *conn)
 
 	TAILQ_REMOVE(&c->conns, conn, entry);
 	c->nconns--;
-	bufferevent_free(conn->bev);
+	if (conn->bev != NULL)
+		bufferevent_free(conn->bev);
 	h2_session_free(conn->h2);
 	if (conn->hs != NULL) {
 		noise_hs_clear(conn->hs);
@@ -278,6 +283,66 @@ route_key(struct conn *conn, const struct http_request *req)
 	conn_respond(conn, 200, "application/json", body, n, NULL);
 }
 
+/*
+ * GET /derp with Upgrade: DERP: the connection leaves the front door
+ * for the relay, which answers the upgrade itself.
+ */
+static void
+route_derp(struct conn *conn, const struct http_request *req)
+{
+	struct coord		*c = conn->coord;
+	struct bufferevent	*bev = conn->bev;
+	const char		*up = http_header(req, "Upgrade");
+	char			 peer[sizeof(conn->peer)];
+
+	if (c->conf == NULL || !c->conf->derp_server_enabled ||
+	    c->derp == NULL) {
+		conn_respond(conn, 404, "text/plain", "not found\n", 10, NULL);
+		return;
+	}
+	if (strcmp(req->method, "GET") != 0 || up == NULL ||
+	    strcasecmp(up, "DERP") != 0) {
+		conn_respond(conn, 426, "text/plain",
+		    "DERP requires connection upgrade\n", 33, NULL);
+		return;
+	}
+	strlcpy(peer, conn->peer, sizeof(peer));
+	bufferevent_setcb(bev, NULL, NULL, NULL, NULL);
+	conn->bev = NULL;
+	conn_close(conn);
+	derp_accept(c, bev, peer, NULL);
+}
+
+/* netcheck's HTTPS latency fallback. */
+static void
+route_derp_probe(struct conn *conn)
+{
+	conn_respond(conn, 200, "text/plain", "", 0,
+	    "Access-Control-Allow-Origin: *\r\n");
+}
+
+/* Captive portal check: echo the challenge, if it is a sane token. */
+static void
+route_generate_204(struct conn *conn, const struct http_request *req)
+{
+	const char	*ch = http_header(req, "X-Tailscale-Challenge");
+	char		 extra[160];
+	size_t		 i;
+
+	extra[0] = '\0';
+	if (ch != NULL && strlen(ch) <= 64) {
+		for (i = 0; ch[i] != '\0'; i++)
+			if (!isalnum((unsigned char)ch[i]) &&
+			    strchr("._-", ch[i]) == NULL)
+				break;
+		if (ch[i] == '\0' && i > 0)
+			snprintf(extra, sizeof(extra),
+			    "X-Tailscale-Response: response %s\r\n", ch);
+	}
+	conn_respond(conn, 204, NULL, NULL, 0, extra[0] != '\0' ? extra :
+	    NULL);
+}
+
 static void
 conn_http(struct conn *conn)
 {
@@ -316,6 +381,16 @@ conn_http(struct conn *conn)
 	else if (strcmp(req->path, "/key") == 0 &&
 	    strcmp(req->method, "GET") == 0)
 		route_key(conn, req);
+	else if (strcmp(req->path, "/derp") == 0)
+		route_derp(conn, req);
+	else if ((strcmp(req->path, "/derp/probe") == 0 ||
+	    strcmp(req->path, "/derp/latency-check") == 0) &&
+	    (strcmp(req->method, "GET") == 0 ||
+	    strcmp(req->method, "HEAD") == 0))
+		route_derp_probe(conn);
+	else if (strcmp(req->path, "/generate_204") == 0 &&
+	    strcmp(req->method, "GET") == 0)
+		route_generate_204(conn, req);
 	else {
 		body = "not found\n";
 		conn_respond(conn, 404, "text/plain", body, strlen(body),

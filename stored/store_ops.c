@@ -857,6 +857,59 @@ op_noise_pubkey(struct store_req *r)
 	imsgev_reply_done(r->iev, r->imsg);
 }
 
+/*
+ * The NaCl box key of the DERP key with a client's node key: enough to
+ * open and seal that client's boxes, useless for any other client.
+ */
+static void
+op_derp_boxkey(struct store_req *r)
+{
+	Coordd__DhRequest	*q;
+	Coordd__DhReply		 rep = COORDD__DH_REPLY__INIT;
+	uint8_t			 shared[crypto_box_BEFORENMBYTES];
+
+	if (!store_env->derp_loaded) {
+		strlcpy(r->err, "the DERP server is disabled", sizeof(r->err));
+		return (store_fail(r, DB_INVALID));
+	}
+	if ((q = pb_unpack(&coordd__dh_request__descriptor, r->imsg)) ==
+	    NULL || q->point.len != crypto_box_PUBLICKEYBYTES) {
+		pb_free(q);
+		strlcpy(r->err, "box point must be 32 bytes", sizeof(r->err));
+		return (store_fail(r, DB_INVALID));
+	}
+	/* crypto_box_beforenm fails on a low-order point, as the DH does. */
+	if (crypto_box_beforenm(shared, q->point.data,
+	    store_env->derp_priv) != 0) {
+		pb_free(q);
+		strlcpy(r->err, "low-order point refused", sizeof(r->err));
+		return (store_fail(r, DB_INVALID));
+	}
+	pb_free(q);
+	rep.shared.data = shared;
+	rep.shared.len = sizeof(shared);
+	imsgev_reply_pb(r->iev, r->imsg, IMSG_STORE_DERP_BOXKEY, &rep.base);
+	imsgev_reply_done(r->iev, r->imsg);
+	sodium_memzero(shared, sizeof(shared));
+}
+
+static void
+op_derp_pubkey(struct store_req *r)
+{
+	Coordd__PublicKey	rep = COORDD__PUBLIC_KEY__INIT;
+	uint8_t			pub[crypto_scalarmult_BYTES];
+
+	if (!store_env->derp_loaded) {
+		strlcpy(r->err, "the DERP server is disabled", sizeof(r->err));
+		return (store_fail(r, DB_INVALID));
+	}
+	crypto_scalarmult_base(pub, store_env->derp_priv);
+	rep.key.data = pub;
+	rep.key.len = sizeof(pub);
+	imsgev_reply_pb(r->iev, r->imsg, IMSG_STORE_DERP_PUBKEY, &rep.base);
+	imsgev_reply_done(r->iev, r->imsg);
+}
+
 static void
 op_hello(struct store_req *r)
 {
@@ -874,6 +927,8 @@ static const struct {
 	{ IMSG_STORE_HELLO,		P(PROC_COORD) | P(PROC_API), op_hello },
 	{ IMSG_STORE_NOISE_DH,		P(PROC_COORD),	op_noise_dh },
 	{ IMSG_STORE_NOISE_PUBKEY,	P(PROC_COORD),	op_noise_pubkey },
+	{ IMSG_STORE_DERP_PUBKEY,	P(PROC_COORD),	op_derp_pubkey },
+	{ IMSG_STORE_DERP_BOXKEY,	P(PROC_COORD),	op_derp_boxkey },
 	{ IMSG_STORE_USER_CREATE,	P(PROC_API),	op_user_create },
 	{ IMSG_STORE_USER_LIST,		P(PROC_API),	op_user_list },
 	{ IMSG_STORE_USER_RENAME,	P(PROC_API),	op_user_rename },

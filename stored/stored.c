@@ -91,6 +91,29 @@ store_load_key(const char *path)
 		log_info("created the Noise private key %s", path);
 }
 
+/*
+ * The DERP key, like headscale, exists only when the embedded relay
+ * runs: a suite without it leaves no key file behind.
+ */
+static void
+store_load_derp_key(struct config *conf)
+{
+	char	err[512];
+	int	created;
+
+	if (!conf->derp_server_enabled)
+		return;
+	if (sodium_mlock(stored.derp_priv, sizeof(stored.derp_priv)) == -1)
+		log_debug("cannot lock key memory");
+	if (keys_load_or_create(conf->derp_server_private_key_path,
+	    stored.derp_priv, &created, err, sizeof(err)) == -1)
+		fatalx("DERP key: %s", err);
+	if (created)
+		log_info("created the DERP private key %s",
+		    conf->derp_server_private_key_path);
+	stored.derp_loaded = 1;
+}
+
 /* The store user must own its directory to write the WAL and journal. */
 static void
 store_own_dir(const char *dir, const char *file)
@@ -148,6 +171,7 @@ store_open(struct config *conf)
 	if (sodium_mlock(stored.noise_priv, sizeof(stored.noise_priv)) == -1)
 		log_debug("cannot lock key memory");
 	store_load_key(conf->noise_private_key_path);
+	store_load_derp_key(conf);
 
 	strlcpy(dir, conf->db_sqlite_path, sizeof(dir));
 	strlcpy(dir, dirname(dir), sizeof(dir));
@@ -178,8 +202,12 @@ store_config(struct config *conf)
 		store_open(conf);
 	else if (strcmp(stored.conf->db_sqlite_path, conf->db_sqlite_path) ||
 	    strcmp(stored.conf->noise_private_key_path,
-	    conf->noise_private_key_path))
-		log_warnx("database or key path changed; restart to apply");
+	    conf->noise_private_key_path) ||
+	    strcmp(stored.conf->derp_server_private_key_path,
+	    conf->derp_server_private_key_path) ||
+	    stored.conf->derp_server_enabled != conf->derp_server_enabled)
+		log_warnx("database, key paths or derp.server.enabled "
+		    "changed; restart to apply");
 	config_free(stored.conf);
 	stored.conf = conf;
 }
@@ -225,6 +253,7 @@ main(int argc, char *argv[])
 		db_close(stored.db);
 	ipalloc_clear(&stored.ipa);
 	sodium_memzero(stored.noise_priv, sizeof(stored.noise_priv));
+	sodium_memzero(stored.derp_priv, sizeof(stored.derp_priv));
 	config_free(stored.conf);
 	return (0);
 }

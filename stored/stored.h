@@ -55,6 +55,8 @@ struct stored {
 	struct config		*conf;
 	struct db		*db;
 	uint8_t			 noise_priv[KEY_LEN];
+	uint8_t			 derp_priv[KEY_LEN];
+	int			 derp_loaded;	/* only with derp.server */
 	int			 ready;
 	int			 shutting_down;
 	struct store_peer	 peers[PROC_MAX];

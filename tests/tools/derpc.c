@@ -1,0 +1,265 @@
+/*
+ * derpc: a DERP client for the tests, over plain TCP.
+ *
+ *	derpc HOST PORT PRIVHEX|random [CMD ...]
+ *
+ * Prints "key HEX" (its node public key), connects, sends "GET /derp"
+ * with "Upgrade: DERP", checks the 101 and the ServerKey frame, logs in
+ * with ClientInfo and prints "login ok" once ServerInfo opens, or
+ * "login failed: WHY" and exits 1.  Then runs the commands in order:
+ *
+ *	send HEX TEXT	SendPacket of TEXT to node key HEX
+ *	ping		Ping; prints "pong" when the Pong comes
+ *	recv		the next frame other than a KeepAlive: "recv SRC TEXT",
+ *			"gone KEY REASON", "pong", or "eof"/"timeout" (5 s)
+ *	big		a frame header announcing 1 MiB + 1, then "eof" when
+ *			the relay hangs up
+ *	sleep MS	wait
+ *
+ * Exit status 0 unless a login or a write failed.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <err.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "derp_frame.h"
+
+static uint8_t	 buf[2 * DERP_FRAME_MAX];
+static size_t	 buflen;
+static int	 fd = -1;
+static uint8_t	 pub[DERP_KEY_LEN], priv[DERP_KEY_LEN], spub[DERP_KEY_LEN];
+
+static void
+writeall(const void *p, size_t len)
+{
+	const uint8_t	*b = p;
+	ssize_t		 n;
+
+	while (len > 0) {
+		if ((n = write(fd, b, len)) <= 0)
+			err(1, "write");
+		b += n;
+		len -= n;
+	}
+}
+
+/* 1: more bytes; 0: end of file; -1: timeout or error. */
+static int
+fill(void)
+{
+	ssize_t	n;
+
+	if (buflen == sizeof(buf))
+		errx(1, "input buffer full");
+	if ((n = read(fd, buf + buflen, sizeof(buf) - buflen)) > 0) {
+		buflen += n;
+		return (1);
+	}
+	return (n == 0 ? 0 : -1);
+}
+
+/* The next frame into f (payload in a static copy): as fill(). */
+static int
+next_frame(struct derp_frame *f)
+{
+	static uint8_t	 copy[2 * DERP_FRAME_MAX];
+	size_t		 used;
+	int		 r;
+
+	for (;;) {
+		if (derp_frame_parse(buf, buflen, sizeof(buf) - DERP_HDR_LEN,
+		    f, &used) == 1) {
+			memcpy(copy, buf, used);
+			f->payload = copy + DERP_HDR_LEN;
+			memmove(buf, buf + used, buflen - used);
+			buflen -= used;
+			return (1);
+		}
+		if ((r = fill()) != 1)
+			return (r);
+	}
+}
+
+static void
+dial(const char *host, const char *port)
+{
+	struct addrinfo	 hints, *res;
+	struct timeval	 tv = { 5, 0 };
+	int		 e;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	if ((e = getaddrinfo(host, port, &hints, &res)) != 0)
+		errx(1, "%s: %s", host, gai_strerror(e));
+	if ((fd = socket(res->ai_family, SOCK_STREAM, 0)) == -1)
+		err(1, "socket");
+	if (connect(fd, res->ai_addr, res->ai_addrlen) == -1)
+		err(1, "connect %s:%s", host, port);
+	freeaddrinfo(res);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+}
+
+static void
+login_failed(const char *why)
+{
+	printf("login failed: %s\n", why);
+	exit(1);
+}
+
+static void
+login(const char *host)
+{
+	struct derp_frame	 f;
+	char			 req[256], *end, json[64];
+	uint8_t			 info[DERP_INFO_MIN + DERP_BOX_OVERHEAD + 64];
+	uint8_t			 hdr[DERP_HDR_LEN];
+	const char		*j = "{\"version\":2,\"CanAckPings\":true}";
+	size_t			 hl, jl = strlen(j), bl;
+
+	snprintf(req, sizeof(req), "GET /derp HTTP/1.1\r\nHost: %s\r\n"
+	    "Upgrade: DERP\r\nConnection: Upgrade\r\n\r\n", host);
+	writeall(req, strlen(req));
+	while ((end = memmem(buf, buflen, "\r\n\r\n", 4)) == NULL)
+		if (fill() != 1)
+			login_failed("no response head");
+	hl = end + 4 - (char *)buf;
+	if (strncmp((char *)buf, "HTTP/1.1 101 ", 13) != 0)
+		login_failed("not a 101");
+	memmove(buf, buf + hl, buflen - hl);
+	buflen -= hl;
+	if (next_frame(&f) != 1 || derp_parse_server_key(&f, spub) != 0)
+		login_failed("no ServerKey frame");
+
+	memcpy(info, pub, DERP_KEY_LEN);
+	randombytes_buf(info + DERP_KEY_LEN, DERP_NONCE_LEN);
+	if (crypto_box_easy(info + DERP_INFO_MIN, (const uint8_t *)j, jl,
+	    info + DERP_KEY_LEN, spub, priv) != 0)
+		errx(1, "crypto_box_easy");
+	bl = DERP_INFO_MIN + DERP_BOX_OVERHEAD + jl;
+	derp_frame_header(hdr, DERP_F_CLIENT_INFO, bl);
+	writeall(hdr, sizeof(hdr));
+	writeall(info, bl);
+	if (next_frame(&f) != 1)
+		login_failed("closed by the relay");
+	if (f.type != DERP_F_SERVER_INFO ||
+	    f.len < DERP_NONCE_LEN + DERP_BOX_OVERHEAD ||
+	    f.len - DERP_NONCE_LEN - DERP_BOX_OVERHEAD >= sizeof(json) ||
+	    crypto_box_open_easy((uint8_t *)json, f.payload + DERP_NONCE_LEN,
+	    f.len - DERP_NONCE_LEN, f.payload, spub, priv) != 0)
+		login_failed("bad ServerInfo");
+	json[f.len - DERP_NONCE_LEN - DERP_BOX_OVERHEAD] = '\0';
+	printf("login ok %s\n", json);
+}
+
+static void
+cmd_send(const char *hex, const char *text)
+{
+	uint8_t	hdr[DERP_HDR_LEN + DERP_KEY_LEN];
+	size_t	len;
+
+	if (sodium_hex2bin(hdr + DERP_HDR_LEN, DERP_KEY_LEN, hex,
+	    strlen(hex), NULL, &len, NULL) != 0 || len != DERP_KEY_LEN)
+		errx(1, "bad key %s", hex);
+	derp_frame_header(hdr, DERP_F_SEND_PACKET, DERP_KEY_LEN +
+	    strlen(text));
+	writeall(hdr, sizeof(hdr));
+	writeall(text, strlen(text));
+}
+
+static void
+cmd_recv(void)
+{
+	struct derp_frame	 f;
+	const uint8_t		*k, *pkt;
+	char			 hex[2 * DERP_KEY_LEN + 1];
+	size_t			 len;
+	int			 r, reason;
+
+	while ((r = next_frame(&f)) == 1 && f.type == DERP_F_KEEP_ALIVE)
+		;
+	if (r != 1) {
+		printf("%s\n", r == 0 ? "eof" : "timeout");
+		return;
+	}
+	if (derp_parse_recv(&f, &k, &pkt, &len) == 0) {
+		sodium_bin2hex(hex, sizeof(hex), k, DERP_KEY_LEN);
+		printf("recv %s %.*s\n", hex, (int)len, pkt);
+	} else if (derp_parse_peer_gone(&f, &k, &reason) == 0) {
+		sodium_bin2hex(hex, sizeof(hex), k, DERP_KEY_LEN);
+		printf("gone %s %d\n", hex, reason);
+	} else if (f.type == DERP_F_PONG)
+		printf("pong\n");
+	else
+		printf("frame %u %u\n", f.type, f.len);
+}
+
+static void
+cmd_big(void)
+{
+	uint8_t	hdr[DERP_HDR_LEN];
+	int	r;
+
+	derp_frame_header(hdr, DERP_F_SEND_PACKET, DERP_FRAME_MAX + 1);
+	writeall(hdr, sizeof(hdr));
+	/* Whatever was queued for us, then the end. */
+	buflen = 0;
+	while ((r = fill()) == 1)
+		buflen = 0;
+	printf("%s\n", r == 0 ? "eof" : "timeout");
+}
+
+int
+main(int argc, char *argv[])
+{
+	uint8_t	ping[DERP_PING_FRAME_LEN];
+	char	hex[2 * DERP_KEY_LEN + 1];
+	size_t	len;
+	int	i;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc < 4)
+		errx(1, "usage: derpc HOST PORT PRIVHEX|random [CMD ...]");
+	if (sodium_init() == -1)
+		errx(1, "sodium_init");
+	if (strcmp(argv[3], "random") == 0)
+		randombytes_buf(priv, sizeof(priv));
+	else if (sodium_hex2bin(priv, sizeof(priv), argv[3], strlen(argv[3]),
+	    NULL, &len, NULL) != 0 || len != sizeof(priv))
+		errx(1, "bad private key");
+	if (crypto_scalarmult_base(pub, priv) != 0)
+		errx(1, "bad private key");
+	sodium_bin2hex(hex, sizeof(hex), pub, sizeof(pub));
+	printf("key %s\n", hex);
+	dial(argv[1], argv[2]);
+	login(argv[1]);
+	for (i = 4; i < argc; i++) {
+		if (strcmp(argv[i], "send") == 0 && i + 2 < argc) {
+			cmd_send(argv[i + 1], argv[i + 2]);
+			i += 2;
+		} else if (strcmp(argv[i], "ping") == 0) {
+			derp_encode_ping(ping, (const uint8_t *)"derpc!!!");
+			writeall(ping, sizeof(ping));
+			cmd_recv();
+		} else if (strcmp(argv[i], "recv") == 0)
+			cmd_recv();
+		else if (strcmp(argv[i], "big") == 0)
+			cmd_big();
+		else if (strcmp(argv[i], "sleep") == 0 && i + 1 < argc)
+			usleep(1000 * atoi(argv[++i]));
+		else
+			errx(1, "unknown command %s", argv[i]);
+	}
+	close(fd);
+	return (0);
+}
