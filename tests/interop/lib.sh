@@ -21,6 +21,8 @@ METRICS_PORT=$((PB + 1))
 GRPC_PORT=$((PB + 2))
 DERP_PORT=$((PB + 3))
 STUN_PORT=$((PB + 4))
+# The region code of coordd's embedded DERP, as `tailscale ping` names it.
+DERP_CODE=coordd
 HTTP_PORT=$((PB + 5))
 # node i: UDP $((PB + 10 + i)), SOCKS5 $((PB + 13 + i))
 URL="http://127.0.0.1:$SRV_PORT"
@@ -181,6 +183,24 @@ unix_socket_permission: "0770"
 log:
   level: info
 EOF
+	if [ "$SERVER" = coordd ]; then
+		# coordd relays itself: the embedded DERP at /derp on
+		# listen_addr (plain HTTP, TS_DEBUG_USE_DERP_HTTP) and STUN.
+		python3 - "$W/srv/config.yaml" "$STUN_PORT" "$W/derp.yaml" \
+		    "$DERP_CODE" <<'PY'
+import sys
+p, stun, paths, code = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+s = open(p).read()
+s = s.replace("    enabled: false\n", "    enabled: true\n"
+    "    region_id: 999\n    region_code: " + code + "\n"
+    "    region_name: coordd embedded\n    verify_clients: true\n"
+    "    stun_listen_addr: 127.0.0.1:" + stun + "\n"
+    "    automatically_add_embedded_derp_region: true\n"
+    "    ipv4: 127.0.0.1\n", 1)
+s = s.replace("  paths:\n    - " + paths + "\n", "  paths: []\n", 1)
+open(p, "w").write(s)
+PY
+	fi
 	if [ "$SERVER" = headscale ]; then
 		mkdir -p "$W/srv/keys" "$W/srv/state"
 		sed -i "s|^unix_socket: .*|unix_socket: $W/srv/headscale.sock|" \
@@ -339,6 +359,22 @@ ping_direct() {
 		return 1
 	}
 	! echo "$out" | tail -n 1 | grep -q "via DERP"
+}
+
+# ping_derp I IP: pongs must come through our relay's region.
+ping_derp() {
+	for _ in $(seq 1 20); do
+		out=$(timeout 60 "$TSBIN/tailscale" --socket="$W/n$1/ts.sock" \
+		    ping --until-direct=false --timeout=5s -c 3 "$2" 2>&1); rc=$?
+		echo "$out" | grep -q "unknown peer" || break
+		sleep 0.5
+	done
+	echo "$out" >>"$W/n$1/ping.log"
+	[ "$rc" -eq 0 ] || { echo "# ping rc=$rc: $(echo "$out" | tail -n 2)"; return 1; }
+	echo "$out" | grep -q "via DERP($DERP_CODE)" || {
+		echo "# ping not via DERP($DERP_CODE): $(echo "$out" | tail -n 2)"
+		return 1
+	}
 }
 
 # --- the data path target -------------------------------------------------

@@ -48,8 +48,11 @@ trap cleanup EXIT
 trap 'fail "interrupted"; exit 1' INT TERM HUP
 check "the network namespace has no route out" netns_closed
 
-check "derper serves plain HTTP DERP on :$DERP_PORT, STUN on :$STUN_PORT" \
-    derp_start || exit 1
+# headscale relays through Tailscale's derper; coordd through its own.
+if [ "$SERVER" = headscale ]; then
+	check "derper serves plain HTTP DERP on :$DERP_PORT, STUN on :$STUN_PORT" \
+	    derp_start || exit 1
+fi
 
 server_config
 if ! server_start; then
@@ -147,6 +150,32 @@ check "n2: Running again without up or a key" wait_until 60 online 2
 check "n2 keeps its IP ($IP2)" sh -c "[ '$(ip4 2)' = '$IP2' ]"
 check "n2 pings n1 directly after its own restart ($(elapsed))" \
     ping_direct 2 "$IP1"
+
+# 7. The relay: coordd's embedded DERP and STUN.
+if [ "$SERVER" = coordd ]; then
+	ts 1 netcheck --format=json >"$W/n1/netcheck.json" 2>"$W/n1/netcheck.err"
+	check "netcheck: our STUN answers (UDP, a global address)" \
+	    jq -e '.UDP == true and ((.GlobalV4 // "") | length > 0)' \
+	    "$W/n1/netcheck.json"
+	check "netcheck: region 999 is measured and preferred" \
+	    jq -e '.PreferredDERP == 999 and (.RegionLatency["999"] // 0) > 0' \
+	    "$W/n1/netcheck.json"
+	# Both clients again, never direct: everything goes through /derp.
+	node_stop 1
+	node_stop 2
+	INTEROP_TS_ENV="${INTEROP_TS_ENV:-} TS_DEBUG_ALWAYS_USE_DERP=1"
+	for k in 1 2; do
+		check "n$k restarts with TS_DEBUG_ALWAYS_USE_DERP=1" node_start $k
+		check "n$k: Running again" wait_until 60 online $k
+	done
+	check "n1 pings n2 via DERP($DERP_CODE) ($(elapsed))" \
+	    ping_derp 1 "$IP2"
+	check "n2 pings n1 via DERP($DERP_CODE)" ping_derp 2 "$IP1"
+	check "HTTP through n1's SOCKS5 proxy reaches n2 over the relay" \
+	    socks_get 1 "$IP2"
+	check "the relay logged the clients in" \
+	    grep -qE "derp .*logged in" "$SRV_LOG"
+fi
 
 if [ "$SERVER" = coordd ]; then
 	if grep -qE "ERROR: (Address|Leak|Memory)Sanitizer|runtime error:" \
