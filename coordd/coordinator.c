@@ -296,10 +296,11 @@ static void
 coord_config(struct config *conf)
 {
 	struct coord	*c = the_coord;
+	struct config	*old = c->conf;
 
-	config_free(c->conf);
 	c->conf = conf;
-	map_config_changed(c);
+	map_config_changed(c, old);
+	config_free(old);
 	if (!c->privdropped) {
 		/* Nothing on disk is ours to touch once running. */
 		proc_drop_privs(PROC_COORD, COORDD_EMPTY_DIR);

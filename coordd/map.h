@@ -28,6 +28,7 @@
 #define MAP_MAX_HOSTINFO	(16 * 1024)
 #define MAP_TAGGED_USER_ID	2147455555	/* headscale's tagged-devices */
 
+struct config;
 struct coord;
 struct h2_stream;
 struct imsg;
@@ -64,7 +65,7 @@ void		 map_sessions_end_all(struct coord *);
 void		 map_node_upserted(struct coord *, struct replica_node *,
 		    struct replica_node *);
 void		 map_node_deleted(struct coord *, struct replica_node *);
-void		 map_config_changed(struct coord *);
+void		 map_config_changed(struct coord *, const struct config *);
 void		 map_ephemeral_sweep(struct coord *);
 void		 map_store_cb(struct imsgev *, struct imsg *, void *);
 

@@ -424,20 +424,59 @@ map_node_deleted(struct coord *c, struct replica_node *old)
 		map_peers_removed(c, old->id);
 }
 
-/* A new config: names, the DERP map and DNS may all have changed. */
+static int
+strnull_differs(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return (a != b);
+	return (strcmp(a, b) != 0);
+}
+
+/* One top-level field, as a delta to every session. */
+static void
+map_broadcast_field(struct coord *c, const char *field, const char *json,
+    const char *dflt)
+{
+	char	*msg;
+	int	 len;
+
+	if ((len = asprintf(&msg, "{\"%s\":%s}", field,
+	    json != NULL ? json : dflt)) == -1)
+		fatal("%s", __func__);
+	map_broadcast(c, 0, msg, (size_t)len);
+	free(msg);
+}
+
+/*
+ * A new config.  A new DERP map or DNS config goes out as just that
+ * field; a new base domain renames every node, so everyone gets a full
+ * map (a rare event).
+ */
 void
-map_config_changed(struct coord *c)
+map_config_changed(struct coord *c, const struct config *old)
 {
 	struct replica_node	*n;
 	struct map_session	*ms;
 	char			*json;
 	size_t			 len;
 
+	if (old == NULL)
+		return;
+	if (!strnull_differs(old->dns_base_domain, c->conf->dns_base_domain)) {
+		if (strnull_differs(old->derp_map_json,
+		    c->conf->derp_map_json))
+			map_broadcast_field(c, "DERPMap",
+			    c->conf->derp_map_json, "{\"Regions\":{}}");
+		if (strnull_differs(old->dns_config_json,
+		    c->conf->dns_config_json))
+			map_broadcast_field(c, "DNSConfig",
+			    c->conf->dns_config_json, "{}");
+		return;
+	}
 	RB_FOREACH(n, replica_nodes, &c->replica.nodes) {
 		free(n->json);
 		n->json = NULL;
 	}
-	/* Simplest correct answer to a rare event: a full map to all. */
 	TAILQ_FOREACH(ms, &c->sessions, ms_entry) {
 		if ((n = replica_node_get(&c->replica, ms->ms_node)) == NULL)
 			continue;

@@ -138,6 +138,17 @@ check "and is deleted once offline long enough" \
     sleep 0.1; done; exit 1"
 check "the log says so" wait_log "ephemeral node [0-9]+ temp offline"
 
+# A reload that changes DNS sends just the new DNSConfig.
+sed -i 's/^  override_local_dns: false$/  override_local_dns: false\
+  extra_records:\
+    - name: added.tailnet.example\
+      type: A\
+      value: 100.100.9.9/' "$CONF"
+kill -HUP "$PARENT"
+check "after a reload alpha gets the new DNSConfig alone" wait_frame a2 \
+    '.DNSConfig and (.Node | not) and (.Peers | not) and
+    .DNSConfig.ExtraRecords[0].Name == "added.tailnet.example"'
+
 # A restart: the node comes back without a key and keeps its address.
 for p in $TSC_PIDS; do kill "$p" 2>/dev/null; done
 suite_stop
