@@ -21,6 +21,7 @@ enum listener_kind {
 	LISTENER_CONTROL = 1,		/* the control socket, to apid */
 	LISTENER_MAIN = 2,		/* listen_addr, to the coordinator */
 	LISTENER_STUN = 3,		/* UDP derp.server.stun_listen_addr */
+	LISTENER_METRICS = 4,		/* metrics_listen_addr */
 };
 
 /* Version of the control-socket protocol, carried in peerid of HELLO. */
@@ -101,6 +102,7 @@ enum imsg_type {
 	/* coordinator <-> authd, coordinator <-> apid. */
 	IMSG_AUTH_PING = 400,
 	IMSG_API_PING = 410,
+
 };
 
 /* Status in Result and CtlReply; also coordctl's meaning of an error. */

@@ -22,6 +22,7 @@
 #include "coordinator.h"
 #include "derp.h"
 #include "map.h"
+#include "metrics.h"
 #include "replica.h"
 #include "stun.h"
 
@@ -282,6 +283,10 @@ coord_listener(int kind, int fd)
 	case LISTENER_MAIN:
 		front_listen(the_coord, fd);
 		break;
+	case LISTENER_METRICS:
+		metrics_server_free(the_coord->metrics);
+		the_coord->metrics = metrics_server_new(the_coord, fd);
+		break;
 	case LISTENER_STUN:
 		/* The parent sends it once per coordinator; be safe anyway. */
 		stun_server_free(the_coord->stun);
@@ -397,6 +402,8 @@ coordinator_main(void)
 	coord.derp = NULL;
 	stun_server_free(coord.stun);
 	coord.stun = NULL;
+	metrics_server_free(coord.metrics);
+	coord.metrics = NULL;
 	proc_peers_close(coord.peers, PROC_MAX);
 	replica_clear(&coord.replica);
 	config_free(coord.conf);

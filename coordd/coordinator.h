@@ -33,6 +33,7 @@ struct config;
 struct coord;
 struct derp_server;
 struct stun_server;
+struct metrics_server;
 struct h2_session;
 struct http_request;
 
@@ -87,6 +88,7 @@ struct coord {
 	struct authreq_table	 authreqs;	/* interactive registration */
 	struct derp_server	*derp;		/* derp.c: the embedded relay */
 	struct stun_server	*stun;		/* stun.c: binding requests */
+	struct metrics_server	*metrics;	/* metrics.c: GET /metrics */
 	long			 authwait_sec;	/* test override */
 	time_t			 hs_limit_logged;
 };

@@ -55,6 +55,7 @@ static void	parent_shutdown(struct parent *, int);
  * here until struct parent (coordd.h) grows a member for it.
  */
 static int	parent_stunsock = -1;
+static int	parent_metricsock = -1;
 
 static void
 parent_child_path(struct parent *p, enum proc_id id, char *buf, size_t len)
@@ -169,6 +170,9 @@ parent_send_listeners(struct parent *p, struct child *c)
 	if (c->id == PROC_COORD && parent_stunsock != -1)
 		parent_send_listener(c, LISTENER_STUN,
 		    p->conf->derp_server_stun_listen_addr, parent_stunsock);
+	if (c->id == PROC_COORD && parent_metricsock != -1)
+		parent_send_listener(c, LISTENER_METRICS,
+		    p->conf->metrics_listen_addr, parent_metricsock);
 }
 
 static void
@@ -467,6 +471,18 @@ parent_main(struct parent *p)
 		parent_ctlsock_close(p);
 		exit(1);
 	}
+	/*
+	 * Metrics are an extra: a port already taken (another instance,
+	 * a test run) is a warning, not a reason to stay down.
+	 */
+	if (p->conf->metrics_listen_addr != NULL &&
+	    p->conf->metrics_listen_addr[0] != '\0' &&
+	    parent_listen(p->conf->metrics_listen_addr, &parent_metricsock) ==
+	    -1) {
+		log_warn("metrics_listen_addr %s: /metrics is not served",
+		    p->conf->metrics_listen_addr);
+		parent_metricsock = -1;
+	}
 	if (p->conf->derp_server_enabled &&
 	    parent_listen_udp("derp.server.stun_listen_addr",
 	    p->conf->derp_server_stun_listen_addr, &parent_stunsock) == -1) {
@@ -482,6 +498,8 @@ parent_main(struct parent *p)
 		close(p->mainsock);
 	if (parent_stunsock != -1)
 		close(parent_stunsock);
+	if (parent_metricsock != -1)
+		close(parent_metricsock);
 	config_free(p->conf);
 	log_info("exiting");
 	exit(p->exit_status);

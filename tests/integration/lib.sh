@@ -16,6 +16,7 @@ while ss -Hltun "sport = :$PORT" 2>/dev/null | grep -q .; do
 	PORT=$((20000 + (PORT - 20000 + 97) % 20000))
 done
 URL="http://127.0.0.1:$PORT"
+MPORT=$((PORT + 1))		# metrics_listen_addr
 PARENT=""
 FAILED=0
 RUN_AS=
@@ -56,6 +57,7 @@ write_config() {
 	cat > "$CONF" <<EOC
 server_url: $URL
 listen_addr: 127.0.0.1:$PORT
+metrics_listen_addr: 127.0.0.1:$MPORT
 noise:
   private_key_path: $T/keys/noise_private.key
 prefixes:

@@ -86,6 +86,19 @@ check "/derp/latency-check answers HEAD" sh -c \
 check "/generate_204 echoes the challenge" sh -c \
     "curl -si -H 'X-Tailscale-Challenge: abc123' $URL/generate_204 |
     grep -qi '^X-Tailscale-Response: response abc123'"
+# The relay's counters on metrics_listen_addr.
+curl -fsS "http://127.0.0.1:$MPORT/metrics" > "$T/metrics" 2>&1
+metric() { awk -v m="$1" '$1 == m { print $2 }' "$T/metrics"; }
+check "/metrics: relayed packets and bytes ($(metric coordd_derp_packets_relayed_total))" \
+    sh -c "[ '$(metric coordd_derp_packets_relayed_total)' -ge 1 ] &&
+    [ '$(metric coordd_derp_bytes_relayed_total)' -ge 1 ]"
+check "/metrics: logins and refusals ($(metric coordd_derp_logins_total), $(metric coordd_derp_refused_total))" \
+    sh -c "[ '$(metric coordd_derp_logins_total)' -ge 2 ] &&
+    [ '$(metric coordd_derp_refused_total)' -ge 1 ]"
+check "/metrics: in Prometheus's text format" \
+    grep -q '^# TYPE coordd_derp_packets_dropped_total counter$' "$T/metrics"
+check "other paths on the metrics port: 404" sh -c \
+    "curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$MPORT/x | grep -qx 404"
 check "the coordinator is still up" [ -n "$(child_pid coordinator)" ]
 suite_stop
 finish
