@@ -3,6 +3,7 @@
 #	make			build everything into build/
 #	make check		install missing packages, build, run every test
 #	make sanitize-check	the same tests built with ASan+UBSan
+#	make bench-smoke	the load generator's smoke test alone
 #	make run		start the suite in the foreground from run/
 #	make install		install under PREFIX (default /usr) and DESTDIR;
 #				give make the same PREFIX first
@@ -20,7 +21,8 @@ all: build
 
 build:
 	$(MAKE) -C proto
-	@for d in $(SUBDIRS) tests/unit tests/tools tests/client; do \
+	@for d in $(SUBDIRS) tests/unit tests/tools tests/client \
+	    tests/load; do \
 		$(MAKE) -C $$d || exit 1; \
 	done
 
@@ -38,6 +40,11 @@ sanitize-check: deps
 valgrind-check: deps build
 	VALGRIND=1 sh tests/unit/run $(BUILDDIR)
 
+# The load generator's smoke test alone: 50 nodes, a full mesh, churn.
+bench-smoke: build
+	BUILDDIR=$(BUILDDIR) TEST_NAME=t_loadsmoke \
+	    sh tests/integration/t_loadsmoke.sh
+
 run: deps build
 	sh mk/run.sh $(BUILDDIR)
 
@@ -54,4 +61,5 @@ install: build
 clean:
 	rm -rf build build-san
 
-.PHONY: all build deps check sanitize-check valgrind-check run install clean
+.PHONY: all build deps check sanitize-check valgrind-check bench-smoke \
+	run install clean
