@@ -22,6 +22,9 @@ struct config;
 #define DNSCONFIG_MAX_RECORDS	10000		/* in extra_records_path */
 
 char	*derpmap_build(const struct config *, char *, size_t);
+char	*derpmap_build_with(const struct config *, const char **, size_t,
+	    char *, size_t);
+int	 derpmap_check(const char *, const char *, char *, size_t);
 char	*dnsconfig_build(const struct config *, char *, size_t);
 
 /* Internal to derpmap.c and dnsconfig.c. */

@@ -2,7 +2,9 @@
  * The DERP map clients get: the regions of every derp.paths file,
  * merged in order with later region ids replacing earlier ones, then
  * the embedded relay's own region, as headscale builds it.  derp.urls
- * are fetched by another process and are not looked at here.
+ * are fetched by authd, the one process allowed outbound HTTP; the
+ * parent hands the documents in (derpmap_build_with) and they go first,
+ * in config order, so that files and the embedded region replace them.
  *
  * A derp.paths file is headscale's YAML: a top-level "regions" mapping
  * of id to region, keys being the lowercased tailcfg field names.  A
@@ -124,7 +126,11 @@ static yaml_node_t *dm_find_nodes(struct dm_parse *, yaml_node_t *);
 static int	 dm_region(struct dm_parse *, yaml_node_t *, yaml_node_t *,
 		    struct dm_set *);
 static int	 dm_regions(struct dm_parse *, struct dm_set *);
+static int	 dm_buf(const char *, const char *, size_t, struct dm_set *,
+		    char *, size_t);
 static int	 dm_file(const char *, struct dm_set *, char *, size_t);
+static int	 dm_fetched(const char *, const char *, struct dm_set *,
+		    char *, size_t);
 static int	 dm_put(struct dm_set *, long long, json_t *, size_t);
 static void	 dm_del(struct dm_set *, long long);
 static void	 dm_set_free(struct dm_set *);
@@ -642,36 +648,35 @@ dm_regions(struct dm_parse *p, struct dm_set *set)
 	return (0);
 }
 
+/* The regions of one document, named path in errors, into set. */
 static int
-dm_file(const char *path, struct dm_set *set, char *err, size_t errlen)
+dm_buf(const char *path, const char *buf, size_t len, struct dm_set *set,
+    char *err, size_t errlen)
 {
 	struct dm_parse	 p;
 	yaml_parser_t	 parser;
-	char		*buf;
-	size_t		 len;
 	int		 rv = -1;
 
-	if ((buf = clientcfg_readfile(path, &len, err, errlen)) == NULL)
+	if (len > CLIENTCFG_MAX_FILE) {
+		snprintf(err, errlen, "%s: larger than %d bytes", path,
+		    CLIENTCFG_MAX_FILE);
 		return (-1);
+	}
 	if (memchr(buf, '\0', len) != NULL) {
 		snprintf(err, errlen, "%s: contains a NUL byte", path);
-		free(buf);
 		return (-1);
 	}
-	if (dm_prescan(path, buf, len, err, errlen) == -1) {
-		free(buf);
+	if (dm_prescan(path, buf, len, err, errlen) == -1)
 		return (-1);
-	}
 	memset(&p, 0, sizeof(p));
 	p.path = path;
 	p.err = err;
 	p.errlen = errlen;
 	if (!yaml_parser_initialize(&parser)) {
 		snprintf(err, errlen, "%s: out of memory", path);
-		free(buf);
 		return (-1);
 	}
-	yaml_parser_set_input_string(&parser, (unsigned char *)buf, len);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
 	if (!yaml_parser_load(&parser, &p.doc)) {
 		snprintf(err, errlen, "%s:%lu: %s", path,
 		    (unsigned long)parser.problem_mark.line + 1,
@@ -681,8 +686,66 @@ dm_file(const char *path, struct dm_set *set, char *err, size_t errlen)
 		yaml_document_delete(&p.doc);
 	}
 	yaml_parser_delete(&parser);
+	return (rv);
+}
+
+static int
+dm_file(const char *path, struct dm_set *set, char *err, size_t errlen)
+{
+	char	*buf;
+	size_t	 len;
+	int	 rv;
+
+	if ((buf = clientcfg_readfile(path, &len, err, errlen)) == NULL)
+		return (-1);
+	rv = dm_buf(path, buf, len, set, err, errlen);
 	free(buf);
 	return (rv);
+}
+
+/*
+ * A fetched document, tailcfg.DERPMap JSON, read whole into a set of
+ * its own before any of it goes into set: a bad document adds nothing.
+ */
+static int
+dm_fetched(const char *name, const char *doc, struct dm_set *set,
+    char *err, size_t errlen)
+{
+	struct dm_set	*one;
+	size_t		 i;
+	int		 rv = -1;
+
+	if ((one = calloc(1, sizeof(*one))) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		return (-1);
+	}
+	if (dm_buf(name, doc, strlen(doc), one, err, errlen) == -1)
+		goto out;
+	if (set == NULL) {
+		rv = 0;
+		goto out;
+	}
+	for (i = 0; i < one->n; i++) {
+		json_incref(one->r[i].json);
+		if (dm_put(set, one->r[i].id, one->r[i].json,
+		    DERPMAP_MAX_REGIONS) == -1) {
+			snprintf(err, errlen, "%s: more than %d DERP regions",
+			    name, DERPMAP_MAX_REGIONS);
+			goto out;
+		}
+	}
+	rv = 0;
+ out:
+	dm_set_free(one);
+	free(one);
+	return (rv);
+}
+
+/* Would derpmap_build_with take this fetched document? */
+int
+derpmap_check(const char *name, const char *doc, char *err, size_t errlen)
+{
+	return (dm_fetched(name, doc, NULL, err, errlen));
 }
 
 /* File a region under its id, replacing an earlier one with that id. */
@@ -896,14 +959,39 @@ dm_dump(struct dm_set *set, char *err, size_t errlen)
 char *
 derpmap_build(const struct config *c, char *err, size_t errlen)
 {
+	return (derpmap_build_with(c, NULL, 0, err, errlen));
+}
+
+/*
+ * The map with fetched documents first, fetched[i] being derp.urls[i]'s
+ * (NULL when there is none yet).  A bad fetched document is left out
+ * and said so in err, but the map is still built; err is empty when
+ * nothing was left out.  Files and the embedded region stay fatal.
+ */
+char *
+derpmap_build_with(const struct config *c, const char **fetched, size_t n,
+    char *err, size_t errlen)
+{
 	struct dm_set	*set;
 	json_t		*own;
-	char		*s = NULL;
+	char		*s = NULL, name[64], skipped[512];
 	size_t		 i;
 
+	if (errlen > 0)
+		*err = '\0';
+	*skipped = '\0';
 	if ((set = calloc(1, sizeof(*set))) == NULL) {
 		snprintf(err, errlen, "DERP map: out of memory");
 		return (NULL);
+	}
+	for (i = 0; i < n; i++) {
+		if (fetched[i] == NULL)
+			continue;
+		snprintf(name, sizeof(name), "derp.urls[%zu]", i);
+		if (dm_fetched(i < c->derp_urls.n ? c->derp_urls.v[i] : name,
+		    fetched[i], set, skipped, sizeof(skipped)) == -1 &&
+		    errlen > 0 && *err == '\0')
+			snprintf(err, errlen, "%s (left out)", skipped);
 	}
 	for (i = 0; i < c->derp_paths.n; i++)
 		if (dm_file(c->derp_paths.v[i], set, err, errlen) == -1)

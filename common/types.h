@@ -103,6 +103,9 @@ enum imsg_type {
 	IMSG_AUTH_PING = 400,
 	IMSG_API_PING = 410,
 
+	/* authd -> parent: a fetched derp.urls document. */
+	IMSG_AUTH_DERPMAP = 401,	/* chunk of a packed DerpMapFetch */
+	IMSG_AUTH_DERPMAP_DONE = 402,	/* the last chunk was sent */
 };
 
 /* Status in Result and CtlReply; also coordctl's meaning of an error. */

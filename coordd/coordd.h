@@ -55,6 +55,11 @@ struct parent {
 __dead void	 parent_main(struct parent *);
 struct config	*parent_config_load(const char *, char *, size_t);
 
+/* parent_derp.c */
+char		*parent_derp_build(const struct config *, char *, size_t);
+void		 parent_derp_dispatch(struct parent *, struct imsgev *,
+		    struct imsg *);
+
 /* parent_ctl.c */
 int		 parent_ctlsock_open(struct parent *);
 void		 parent_ctlsock_close(struct parent *);

@@ -357,7 +357,7 @@ parent_config_load(const char *file, char *err, size_t errlen)
 
 	if ((conf = config_load(file, 1, err, errlen)) == NULL)
 		return (NULL);
-	if ((conf->derp_map_json = derpmap_build(conf, err, errlen)) ==
+	if ((conf->derp_map_json = parent_derp_build(conf, err, errlen)) ==
 	    NULL ||
 	    (conf->dns_config_json = dnsconfig_build(conf, err, errlen)) ==
 	    NULL) {
@@ -412,6 +412,10 @@ parent_dispatch_child(struct imsgev *iev, struct imsg *imsg, void *arg)
 	switch (imsg->hdr.type) {
 	case IMSG_CTL_PROCREADY:
 		log_debug("%s is ready", iev->name);
+		break;
+	case IMSG_AUTH_DERPMAP:
+	case IMSG_AUTH_DERPMAP_DONE:
+		parent_derp_dispatch(arg, iev, imsg);
 		break;
 	default:
 		log_warnx("%s: unexpected imsg %u, closing", iev->name,

@@ -143,6 +143,19 @@ same_json(const char *s, const char *want)
 	return (eq);
 }
 
+/* same_json on a built map (NULL fails), which is then freed. */
+static int
+same_json_free(char *s, const char *want)
+{
+	int	ok;
+
+	if (s == NULL)
+		return (0);
+	ok = same_json(s, want);
+	free(s);
+	return (ok);
+}
+
 /* Build and compare; on error the message goes to stderr. */
 static int
 build_is(struct config *c, const char *want)
@@ -516,6 +529,152 @@ TEST(derp_missing_file)
 	config_free(c);
 	ASSERT(s == NULL);
 	ASSERT_STR_CONTAINS(err, "/nonexistent/derp.yaml: ");
+}
+
+/*
+ * Fetched derp.urls documents: tailcfg.DERPMap JSON as a URL serves it,
+ * merged first, in config order, before files and the embedded region.
+ */
+static const char fetched_a[] =
+    "{\"Regions\":{"
+    "\"5\":{\"RegionID\":5,\"RegionCode\":\"a5\",\"RegionName\":\"A5\","
+    "\"Latitude\":40.7,\"Longitude\":-74.0,\"Nodes\":[{\"Name\":\"5a\","
+    "\"RegionID\":5,\"HostName\":\"derp5.example.net\","
+    "\"IPv4\":\"192.0.2.5\",\"CanPort80\":true,\"Future\":[1,2]}]},"
+    "\"7\":{\"RegionID\":7,\"RegionCode\":\"a7\",\"RegionName\":\"A7\","
+    "\"Nodes\":[{\"Name\":\"7a\",\"RegionID\":7,"
+    "\"HostName\":\"derp7.example.net\"}]},"
+    "\"900\":{\"RegionID\":900,\"RegionCode\":\"a900\","
+    "\"RegionName\":\"A900\",\"Nodes\":[{\"Name\":\"900x\","
+    "\"RegionID\":900,\"HostName\":\"x.example.net\"}]}},"
+    "\"OmitDefaultRegions\":false}";
+static const char fetched_b[] =
+    "{\"Regions\":{\"7\":{\"RegionID\":7,\"RegionCode\":\"b7\","
+    "\"RegionName\":\"B7\",\"Nodes\":[{\"Name\":\"7b\",\"RegionID\":7,"
+    "\"HostName\":\"derp7b.example.net\",\"DERPPort\":8443}]}}}";
+
+#define TWO_URLS							\
+	"  urls:\n    - https://a.example/derp.json\n"			\
+	"    - http://b.example/derp.json\n"
+
+/* The RegionCode of region id in the map s, or "" when it is absent. */
+static const char *
+code_of(json_t *m, const char *id)
+{
+	const char	*code;
+
+	code = json_string_value(json_object_get(json_object_get(
+	    json_object_get(m, "Regions"), id), "RegionCode"));
+	return (code != NULL ? code : "");
+}
+
+TEST(derp_fetched_then_files_then_embedded)
+{
+	struct config	*c;
+	const char	*docs[2] = { fetched_a, fetched_b }, *p;
+	char		 err[1024], *s;
+	json_t		*m;
+
+	p = write_file("over.yaml", yaml_map, sizeof(yaml_map) - 1);
+	ASSERT((c = load(TWO_URLS "  server:\n    enabled: true\n"
+	    "    region_id: 901\n", p, NULL)) != NULL);
+	s = derpmap_build_with(c, docs, 2, err, sizeof(err));
+	config_free(c);
+	ASSERT(s != NULL);
+	ASSERT_STR_EQ(err, "");
+	m = json_loads(s, 0, NULL);
+	free(s);
+	ASSERT(m != NULL);
+	/* 5 only fetched, 7 from the later URL, 900 the file, 901 ours. */
+	ASSERT_STR_EQ(code_of(m, "5"), "a5");
+	ASSERT_STR_EQ(code_of(m, "7"), "b7");
+	ASSERT_STR_EQ(code_of(m, "900"), "custom");
+	ASSERT_STR_EQ(code_of(m, "901"), "headscale");
+	ASSERT_INT_EQ(json_object_size(json_object_get(m, "Regions")), 4);
+	json_decref(m);
+}
+
+/* Exact shape: tailcfg field order and omitempty, unknown keys gone. */
+TEST(derp_fetched_shape)
+{
+	struct config	*c;
+	const char	*docs[1] = { fetched_b };
+	char		*s;
+
+	ASSERT((c = load(TWO_URLS, NULL, NULL)) != NULL);
+	s = derpmap_build_with(c, docs, 1, NULL, 0);
+	config_free(c);
+	ASSERT(same_json_free(s,
+	    "{\"Regions\":{\"7\":{\"RegionID\":7,\"RegionCode\":\"b7\","
+	    "\"RegionName\":\"B7\",\"Nodes\":[{\"Name\":\"7b\","
+	    "\"RegionID\":7,\"HostName\":\"derp7b.example.net\","
+	    "\"DERPPort\":8443}]}}}"));
+}
+
+/* A bad document is left out, said so, and the others still count. */
+TEST(derp_fetched_bad_skipped)
+{
+	struct config	*c;
+	const char	*docs[2] = { "<html>404</html>", fetched_b };
+	char		 err[1024], *s;
+	json_t		*m;
+
+	ASSERT((c = load(TWO_URLS, NULL, NULL)) != NULL);
+	s = derpmap_build_with(c, docs, 2, err, sizeof(err));
+	config_free(c);
+	ASSERT(s != NULL);
+	ASSERT_STR_CONTAINS(err, "https://a.example/derp.json");
+	ASSERT_STR_CONTAINS(err, "left out");
+	m = json_loads(s, 0, NULL);
+	free(s);
+	ASSERT(m != NULL);
+	ASSERT_STR_EQ(code_of(m, "7"), "b7");
+	ASSERT_INT_EQ(json_object_size(json_object_get(m, "Regions")), 1);
+	json_decref(m);
+}
+
+/* Missing documents (not fetched yet) are no error. */
+TEST(derp_fetched_none_yet)
+{
+	struct config	*c;
+	const char	*docs[2] = { NULL, NULL };
+	char		 err[1024], *s;
+
+	ASSERT((c = load(TWO_URLS, NULL, NULL)) != NULL);
+	s = derpmap_build_with(c, docs, 2, err, sizeof(err));
+	config_free(c);
+	ASSERT(s != NULL);
+	ASSERT_STR_EQ(err, "");
+	ASSERT(same_json(s, "{\"Regions\":{}}"));
+	free(s);
+}
+
+/* A bad file stays fatal, fetched documents or not. */
+TEST(derp_fetched_bad_file_fatal)
+{
+	struct config	*c;
+	const char	*docs[1] = { fetched_a };
+	char		 err[1024], *s;
+
+	ASSERT((c = load(TWO_URLS, "/nonexistent/derp.yaml", NULL)) != NULL);
+	s = derpmap_build_with(c, docs, 1, err, sizeof(err));
+	config_free(c);
+	ASSERT(s == NULL);
+	ASSERT_STR_CONTAINS(err, "/nonexistent/derp.yaml: ");
+}
+
+TEST(derp_check_fetched)
+{
+	char	err[1024];
+
+	ASSERT_INT_EQ(derpmap_check("u", fetched_a, err, sizeof(err)), 0);
+	ASSERT_INT_EQ(derpmap_check("u", "not json {", err, sizeof(err)),
+	    -1);
+	ASSERT_STR_CONTAINS(err, "u");
+	ASSERT_INT_EQ(derpmap_check("u", "{\"Regions\":{\"3\":{"
+	    "\"RegionID\":4}}}", err, sizeof(err)), -1);
+	ASSERT_STR_CONTAINS(err, "region 3 has regionid 4");
+	ASSERT_INT_EQ(derpmap_check("u", "[1,2]", err, sizeof(err)), -1);
 }
 
 TEST_MAIN()
