@@ -4,6 +4,8 @@
 #	make check		install missing packages, build, run every test
 #	make sanitize-check	the same tests built with ASan+UBSan
 #	make bench-smoke	the load generator's smoke test alone
+#	make bench-derp		DERP relay throughput, coordd against derper
+#				(also to BENCH_OUT=file, build/bench-derp.txt)
 #	make run		start the suite in the foreground from run/
 #	make install		install under PREFIX (default /usr) and DESTDIR;
 #				give make the same PREFIX first
@@ -45,6 +47,11 @@ bench-smoke: build
 	BUILDDIR=$(BUILDDIR) TEST_NAME=t_loadsmoke \
 	    sh tests/integration/t_loadsmoke.sh
 
+# The embedded DERP relay against Tailscale's derper (mk/peers.sh
+# --derper installs it when missing): packets/s, MB/s and their ratio.
+bench-derp: build
+	BUILDDIR=$(BUILDDIR) sh mk/bench-derp.sh $(BENCH_OUT)
+
 run: deps build
 	sh mk/run.sh $(BUILDDIR)
 
@@ -62,4 +69,4 @@ clean:
 	rm -rf build build-san
 
 .PHONY: all build deps check sanitize-check valgrind-check bench-smoke \
-	run install clean
+	bench-derp run install clean

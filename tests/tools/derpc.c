@@ -15,6 +15,15 @@
  *	big		a frame header announcing 1 MiB + 1, then "eof" when
  *			the relay hangs up
  *	sleep MS	wait
+ *	flood HEX SIZE SECONDS
+ *			SendPacket frames of SIZE bytes to node key HEX, as
+ *			fast as the socket takes them, for SECONDS; then
+ *			"sent PACKETS BYTES SECONDS" (BYTES: packet bytes)
+ *	sink SECONDS	count RecvPacket frames for up to SECONDS from the
+ *			first one, stopping after 1 s without one (or after
+ *			SECONDS + 10 s when none comes); then
+ *			"recv PACKETS BYTES SECONDS", SECONDS from the first
+ *			packet to the last
  *
  * Exit status 0 unless a login or a write failed.
  */
@@ -25,10 +34,13 @@
 #include <arpa/inet.h>
 
 #include <err.h>
+#include <errno.h>
 #include <netdb.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -219,6 +231,131 @@ cmd_big(void)
 	printf("%s\n", r == 0 ? "eof" : "timeout");
 }
 
+static double
+now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ts.tv_sec + ts.tv_nsec / 1e9);
+}
+
+static long long
+number(const char *s, long long min, long long max)
+{
+	const char	*errstr;
+	long long	 n;
+
+	n = strtonum(s, min, max, &errstr);
+	if (errstr != NULL)
+		errx(1, "%s: %s", s, errstr);
+	return (n);
+}
+
+/*
+ * A chunk of whole frames written over and over, so that the relay sees
+ * a stream of SendPackets; the last one is always completed.
+ */
+static void
+cmd_flood(const char *hex, const char *size, const char *secs)
+{
+	static uint8_t	 chunk[64 * 1024];
+	struct timeval	 tv = { 5, 0 };
+	uint8_t		 key[DERP_KEY_LEN];
+	size_t		 len, plen, flen, clen, off, i;
+	uint64_t	 total = 0;
+	double		 t0, end;
+	ssize_t		 n;
+
+	if (sodium_hex2bin(key, sizeof(key), hex, strlen(hex), NULL, &len,
+	    NULL) != 0 || len != sizeof(key))
+		errx(1, "bad key %s", hex);
+	plen = number(size, 1, DERP_PACKET_MAX);
+	flen = DERP_HDR_LEN + DERP_KEY_LEN + plen;
+	clen = (sizeof(chunk) / flen) * flen;
+	for (i = 0; i < clen; i += flen) {
+		derp_frame_header(chunk + i, DERP_F_SEND_PACKET,
+		    DERP_KEY_LEN + plen);
+		memcpy(chunk + i + DERP_HDR_LEN, key, DERP_KEY_LEN);
+		memset(chunk + i + DERP_HDR_LEN + DERP_KEY_LEN, 'x', plen);
+	}
+	/* A relay that stops reading fails us rather than hangs us. */
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	t0 = now();
+	end = t0 + number(secs, 1, 3600);
+	off = 0;
+	while (now() < end) {
+		if ((n = write(fd, chunk + off, clen - off)) == -1) {
+			if (errno == EINTR)
+				continue;
+			err(1, "write");
+		}
+		total += n;
+		off = (off + n) % clen;
+	}
+	if (total % flen != 0) {
+		writeall(chunk + off, flen - total % flen);
+		total += flen - total % flen;
+	}
+	printf("sent %llu %llu %.3f\n", (unsigned long long)(total / flen),
+	    (unsigned long long)(total / flen * plen), now() - t0);
+	/* Leave only when the relay has read it all and hung up. */
+	shutdown(fd, SHUT_WR);
+	buflen = 0;
+	while (fill() == 1)
+		buflen = 0;
+}
+
+/* Frames parsed in place, the tail moved once per read. */
+static void
+cmd_sink(const char *secs)
+{
+	struct derp_frame	 f;
+	struct pollfd		 pfd;
+	uint64_t		 pkts = 0, bytes = 0, seen;
+	double			 limit, start, t, first = 0, last = 0;
+	size_t			 off, used;
+	int			 r;
+
+	limit = number(secs, 1, 3600);
+	start = now();
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	for (;;) {
+		seen = pkts;
+		off = 0;
+		while ((r = derp_frame_parse(buf + off, buflen - off,
+		    sizeof(buf) - DERP_HDR_LEN, &f, &used)) == 1) {
+			if (f.type == DERP_F_RECV_PACKET &&
+			    f.len >= DERP_KEY_LEN) {
+				pkts++;
+				bytes += f.len - DERP_KEY_LEN;
+			}
+			off += used;
+		}
+		if (r == -1)
+			errx(1, "frame over %zu bytes", sizeof(buf));
+		memmove(buf, buf + off, buflen - off);
+		buflen -= off;
+		t = now();
+		if (pkts > seen) {
+			if (seen == 0)
+				first = t;
+			last = t;
+		}
+		if (pkts == 0 ? t - start >= limit + 10 :
+		    t - first >= limit || t - last >= 1)
+			break;
+		if (poll(&pfd, 1, 100) == -1 && errno != EINTR)
+			err(1, "poll");
+		if ((pfd.revents & (POLLIN | POLLHUP | POLLERR)) &&
+		    fill() != 1)
+			break;
+	}
+	printf("recv %llu %llu %.3f\n", (unsigned long long)pkts,
+	    (unsigned long long)bytes, last - first);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -257,6 +394,11 @@ main(int argc, char *argv[])
 			cmd_big();
 		else if (strcmp(argv[i], "sleep") == 0 && i + 1 < argc)
 			usleep(1000 * atoi(argv[++i]));
+		else if (strcmp(argv[i], "flood") == 0 && i + 3 < argc) {
+			cmd_flood(argv[i + 1], argv[i + 2], argv[i + 3]);
+			i += 3;
+		} else if (strcmp(argv[i], "sink") == 0 && i + 1 < argc)
+			cmd_sink(argv[++i]);
 		else
 			errx(1, "unknown command %s", argv[i]);
 	}
