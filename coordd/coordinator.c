@@ -386,6 +386,11 @@ coordinator_main(void)
 		fatalx("sodium_init");
 	ratelimit_init(&coord.hs_limit, HS_RATE, HS_BURST);
 	coord_test_timers(&coord);
+	/*
+	 * Each write to an idle connection re-arms its write event: with
+	 * the changelist, epoll_ctl calls of one loop pass are merged.
+	 */
+	setenv("EVENT_EPOLL_USE_CHANGELIST", "1", 1);
 	coord.base = event_init();
 	map_init(&coord);
 	coord.derp = derp_server_new(&coord);
