@@ -54,6 +54,7 @@ struct parent {
 /* parent.c */
 __dead void	 parent_main(struct parent *);
 struct config	*parent_config_load(const char *, char *, size_t);
+int		 parent_send_config(struct parent *, struct child *);
 
 /* parent_derp.c */
 char		*parent_derp_build(const struct config *, char *, size_t);

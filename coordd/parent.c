@@ -75,7 +75,7 @@ parent_child_path(struct parent *p, enum proc_id id, char *buf, size_t len)
 		fatalx("path of %s too long", proc_name(id));
 }
 
-static int
+int
 parent_send_config(struct parent *p, struct child *c)
 {
 	Coordd__Config	 msg = COORDD__CONFIG__INIT;

@@ -38,7 +38,6 @@ static int		 pd_overflow;
 static int	 pd_url_index(const struct config *, const char *);
 static void	 pd_prune(const struct config *);
 static int	 pd_store(const char *, const char *);
-static int	 pd_send_coord(struct parent *);
 static void	 pd_received(struct parent *);
 
 /* The position of url in derp.urls, or -1. */
@@ -128,37 +127,6 @@ parent_derp_build(const struct config *conf, char *err, size_t errlen)
 	return (s);
 }
 
-/* parent_send_config for the coordinator alone, the config redacted. */
-static int
-pd_send_coord(struct parent *p)
-{
-	struct child	*c = &p->children[PROC_COORD];
-	Coordd__Config	 msg = COORDD__CONFIG__INIT;
-	uint8_t		*buf;
-	size_t		 len, ylen;
-	char		*yaml;
-	int		 rv;
-
-	if (!c->running)
-		return (0);
-	if ((yaml = config_print_string(p->conf, CONFIG_PRINT_REDACT,
-	    &ylen)) == NULL)
-		fatal("%s: config_print_string", __func__);
-	msg.generation = p->generation;
-	msg.yaml.data = (uint8_t *)yaml;
-	msg.yaml.len = ylen;
-	msg.derp_map = p->conf->derp_map_json;
-	msg.dns_config = p->conf->dns_config_json;
-	if ((buf = pb_pack(&msg.base, &len)) == NULL)
-		fatal("%s: pb_pack", __func__);
-	rv = imsgev_compose_chunked(&c->iev, IMSG_RECONF_CONF, 0, buf, len);
-	if (rv == 0)
-		rv = imsgev_compose(&c->iev, IMSG_RECONF_DONE, 0, -1, NULL, 0);
-	freezero(buf, len);
-	freezero(yaml, ylen);
-	return (rv);
-}
-
 /* A whole DerpMapFetch arrived: check it, keep it, rebuild, push. */
 static void
 pd_received(struct parent *p)
@@ -221,7 +189,8 @@ pd_received(struct parent *p)
 	p->conf->derp_map_json = map;
 	p->generation++;
 	log_info("DERP map updated from %s", msg->url);
-	if (pd_send_coord(p) == -1)
+	if (p->children[PROC_COORD].running &&
+	    parent_send_config(p, &p->children[PROC_COORD]) == -1)
 		log_warn("cannot send the new DERP map to the coordinator");
  out:
 	free(json);

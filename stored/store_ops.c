@@ -816,32 +816,57 @@ op_node_update(struct store_req *r)
 	free(n);
 }
 
+/*
+ * The 32-byte public point of a key-agreement request, or NULL with the
+ * request failed.  The caller frees the message.
+ */
+static Coordd__DhRequest *
+store_point(struct store_req *r)
+{
+	Coordd__DhRequest	*q;
+
+	if ((q = pb_unpack(&coordd__dh_request__descriptor, r->imsg)) ==
+	    NULL || q->point.len != crypto_scalarmult_BYTES) {
+		pb_free(q);
+		strlcpy(r->err, "the point must be 32 bytes", sizeof(r->err));
+		store_fail(r, DB_INVALID);
+		return (NULL);
+	}
+	return (q);
+}
+
+/* Answer with a shared secret, then wipe it. */
+static void
+store_reply_shared(struct store_req *r, uint32_t type, uint8_t *shared,
+    size_t len)
+{
+	Coordd__DhReply		rep = COORDD__DH_REPLY__INIT;
+
+	rep.shared.data = shared;
+	rep.shared.len = len;
+	imsgev_reply_pb(r->iev, r->imsg, type, &rep.base);
+	imsgev_reply_done(r->iev, r->imsg);
+	sodium_memzero(shared, len);
+}
+
 /* X25519 with the Noise static key; the key itself never leaves. */
 static void
 op_noise_dh(struct store_req *r)
 {
 	Coordd__DhRequest	*q;
-	Coordd__DhReply		 rep = COORDD__DH_REPLY__INIT;
 	uint8_t			 shared[crypto_scalarmult_BYTES];
+	int			 bad;
 
-	if ((q = pb_unpack(&coordd__dh_request__descriptor, r->imsg)) ==
-	    NULL || q->point.len != crypto_scalarmult_BYTES) {
-		pb_free(q);
-		strlcpy(r->err, "DH point must be 32 bytes", sizeof(r->err));
-		return (store_fail(r, DB_INVALID));
-	}
-	if (crypto_scalarmult(shared, store_env->noise_priv,
-	    q->point.data) != 0) {
-		pb_free(q);
+	if ((q = store_point(r)) == NULL)
+		return;
+	bad = crypto_scalarmult(shared, store_env->noise_priv,
+	    q->point.data) != 0;
+	pb_free(q);
+	if (bad) {
 		strlcpy(r->err, "low-order point refused", sizeof(r->err));
 		return (store_fail(r, DB_INVALID));
 	}
-	pb_free(q);
-	rep.shared.data = shared;
-	rep.shared.len = sizeof(shared);
-	imsgev_reply_pb(r->iev, r->imsg, IMSG_STORE_NOISE_DH, &rep.base);
-	imsgev_reply_done(r->iev, r->imsg);
-	sodium_memzero(shared, sizeof(shared));
+	store_reply_shared(r, IMSG_STORE_NOISE_DH, shared, sizeof(shared));
 }
 
 static void
@@ -865,32 +890,24 @@ static void
 op_derp_boxkey(struct store_req *r)
 {
 	Coordd__DhRequest	*q;
-	Coordd__DhReply		 rep = COORDD__DH_REPLY__INIT;
 	uint8_t			 shared[crypto_box_BEFORENMBYTES];
+	int			 bad;
 
 	if (!store_env->derp_loaded) {
 		strlcpy(r->err, "the DERP server is disabled", sizeof(r->err));
 		return (store_fail(r, DB_INVALID));
 	}
-	if ((q = pb_unpack(&coordd__dh_request__descriptor, r->imsg)) ==
-	    NULL || q->point.len != crypto_box_PUBLICKEYBYTES) {
-		pb_free(q);
-		strlcpy(r->err, "box point must be 32 bytes", sizeof(r->err));
-		return (store_fail(r, DB_INVALID));
-	}
+	if ((q = store_point(r)) == NULL)
+		return;
 	/* crypto_box_beforenm fails on a low-order point, as the DH does. */
-	if (crypto_box_beforenm(shared, q->point.data,
-	    store_env->derp_priv) != 0) {
-		pb_free(q);
+	bad = crypto_box_beforenm(shared, q->point.data,
+	    store_env->derp_priv) != 0;
+	pb_free(q);
+	if (bad) {
 		strlcpy(r->err, "low-order point refused", sizeof(r->err));
 		return (store_fail(r, DB_INVALID));
 	}
-	pb_free(q);
-	rep.shared.data = shared;
-	rep.shared.len = sizeof(shared);
-	imsgev_reply_pb(r->iev, r->imsg, IMSG_STORE_DERP_BOXKEY, &rep.base);
-	imsgev_reply_done(r->iev, r->imsg);
-	sodium_memzero(shared, sizeof(shared));
+	store_reply_shared(r, IMSG_STORE_DERP_BOXKEY, shared, sizeof(shared));
 }
 
 static void
