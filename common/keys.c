@@ -165,3 +165,31 @@ keys_load_or_create(const char *path, uint8_t key[KEY_LEN], int *created,
 	}
 	return (keys_load(path, key, err, errlen));
 }
+
+/*
+ * A public key's text from a client: the exact prefix ("nodekey:",
+ * "discokey:", ...) and 64 hex digits, either case.  The canonical
+ * lower-case form goes to out; *zero says it is all zeros.  Returns -1
+ * when s (which may be NULL) is not such a key.
+ */
+int
+keys_text_canon(const char *s, const char *prefix, char *out, size_t outlen,
+    int *zero)
+{
+	size_t	plen = strlen(prefix), i;
+
+	if (s == NULL || strncmp(s, prefix, plen) != 0 ||
+	    strlen(s) != plen + 2 * KEY_LEN || outlen < plen + 2 * KEY_LEN + 1)
+		return (-1);
+	*zero = 1;
+	memcpy(out, prefix, plen);
+	for (i = plen; i < plen + 2 * KEY_LEN; i++) {
+		if (!isxdigit((unsigned char)s[i]))
+			return (-1);
+		out[i] = tolower((unsigned char)s[i]);
+		if (out[i] != '0')
+			*zero = 0;
+	}
+	out[i] = '\0';
+	return (0);
+}

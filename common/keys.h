@@ -15,6 +15,7 @@
 #define KEY_FILE_MAX		4096
 
 int	keys_parse(const char *, size_t, uint8_t [KEY_LEN]);
+int	keys_text_canon(const char *, const char *, char *, size_t, int *);
 void	keys_format(const uint8_t [KEY_LEN], char *, size_t);
 int	keys_load(const char *, uint8_t [KEY_LEN], char *, size_t);
 int	keys_load_or_create(const char *, uint8_t [KEY_LEN], int *, char *,

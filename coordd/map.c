@@ -24,12 +24,13 @@
 
 #include "coordinator.h"
 #include "h2.h"
+#include "keys.h"
 #include "log.h"
 #include "map.h"
 
 #include "store.pb-c.h"
 
-#define KEYHEX		64
+#define KEYHEX		(2 * KEY_LEN)
 #define ENDPOINT_MAX	64
 
 struct map_req {
@@ -71,29 +72,6 @@ map_fail(struct h2_stream *st, int status, const char *why)
 	    -1)
 		log_warnx("map %s: stream %d: cannot answer",
 		    st->st_conn->peer, st->st_id);
-}
-
-/* prefix + 64 hex digits into canonical lower case; *zero if all 0. */
-static int
-map_key_parse(const char *s, const char *prefix, char *out, size_t outlen,
-    int *zero)
-{
-	size_t	plen = strlen(prefix), i;
-
-	if (s == NULL || strncmp(s, prefix, plen) != 0 ||
-	    strlen(s) != plen + KEYHEX || outlen < plen + KEYHEX + 1)
-		return (-1);
-	*zero = 1;
-	memcpy(out, prefix, plen);
-	for (i = plen; i < plen + KEYHEX; i++) {
-		if (!isxdigit((unsigned char)s[i]))
-			return (-1);
-		out[i] = tolower((unsigned char)s[i]);
-		if (out[i] != '0')
-			*zero = 0;
-	}
-	out[i] = '\0';
-	return (0);
 }
 
 /*
@@ -204,7 +182,7 @@ map_parse(const void *buf, size_t len, struct map_req *mr, const char **why)
 		goto fail;
 	}
 	mr->mr_version = json_integer_value(v);
-	if (map_key_parse(json_string_value(json_object_get(doc, "NodeKey")),
+	if (keys_text_canon(json_string_value(json_object_get(doc, "NodeKey")),
 	    "nodekey:", mr->mr_nodekey, sizeof(mr->mr_nodekey), &zero) == -1 ||
 	    zero) {
 		*why = "missing or invalid NodeKey";
@@ -212,7 +190,7 @@ map_parse(const void *buf, size_t len, struct map_req *mr, const char **why)
 	}
 	if ((v = json_object_get(doc, "DiscoKey")) != NULL &&
 	    !json_is_null(v)) {
-		if (map_key_parse(json_string_value(v), "discokey:",
+		if (keys_text_canon(json_string_value(v), "discokey:",
 		    mr->mr_disco, sizeof(mr->mr_disco), &zero) == -1) {
 			*why = "invalid DiscoKey";
 			goto fail;

@@ -23,6 +23,7 @@
 
 #include "coordinator.h"
 #include "h2.h"
+#include "keys.h"
 #include "log.h"
 #include "authreq.h"
 #include "config.h"
@@ -30,7 +31,7 @@
 
 #include "store.pb-c.h"
 
-#define REG_KEYHEX		64
+#define REG_KEYHEX		(2 * KEY_LEN)
 #define REG_NODEKEY_PREFIX	"nodekey:"
 #define REG_MKEY_PREFIX		"mkey:"
 #define REG_HOSTNAME_MAX	255
@@ -99,33 +100,6 @@ reg_internal(struct h2_stream *st, int status, const char *why)
 	    -1)
 		log_warnx("register %s: stream %d: cannot answer",
 		    st->st_conn->peer, st->st_id);
-}
-
-/*
- * A public key's text: the exact prefix and 64 hex digits, either case.
- * The canonical lower-case form goes to out; *zero says it is all
- * zeros.  Returns -1 when the text is not such a key.
- */
-static int
-reg_key_parse(const char *s, const char *prefix, char *out, size_t outlen,
-    int *zero)
-{
-	size_t	plen = strlen(prefix), i;
-
-	if (strncmp(s, prefix, plen) != 0 || strlen(s) != plen + REG_KEYHEX ||
-	    outlen < plen + REG_KEYHEX + 1)
-		return (-1);
-	*zero = 1;
-	memcpy(out, prefix, plen);
-	for (i = plen; i < plen + REG_KEYHEX; i++) {
-		if (!isxdigit((unsigned char)s[i]))
-			return (-1);
-		out[i] = tolower((unsigned char)s[i]);
-		if (out[i] != '0')
-			*zero = 0;
-	}
-	out[i] = '\0';
-	return (0);
 }
 
 /*
@@ -210,7 +184,7 @@ reg_msg_parse(const void *buf, size_t len, struct reg_msg *rm,
 		rm->rm_version = json_integer_value(v);
 	}
 	if ((s = json_string_value(json_object_get(doc, "NodeKey"))) ==
-	    NULL || reg_key_parse(s, REG_NODEKEY_PREFIX, rm->rm_nodekey,
+	    NULL || keys_text_canon(s, REG_NODEKEY_PREFIX, rm->rm_nodekey,
 	    sizeof(rm->rm_nodekey), &zero) == -1 || zero) {
 		*why = "missing or invalid NodeKey";
 		goto fail;
@@ -218,7 +192,7 @@ reg_msg_parse(const void *buf, size_t len, struct reg_msg *rm,
 	if ((v = json_object_get(doc, "OldNodeKey")) != NULL &&
 	    !json_is_null(v)) {
 		if ((s = json_string_value(v)) == NULL ||
-		    reg_key_parse(s, REG_NODEKEY_PREFIX, rm->rm_oldkey,
+		    keys_text_canon(s, REG_NODEKEY_PREFIX, rm->rm_oldkey,
 		    sizeof(rm->rm_oldkey), &zero) == -1) {
 			*why = "invalid OldNodeKey";
 			goto fail;

@@ -96,4 +96,35 @@ TEST(refuse_garbage_and_symlink)
 	ASSERT(keys_load(p, k, err, sizeof(err)) == -1);
 }
 
+TEST(key_text_canon)
+{
+	char	out[80], in[80];
+	int	zero;
+
+	snprintf(in, sizeof(in), "nodekey:%064d", 0);
+	ASSERT_INT_EQ(keys_text_canon(in, "nodekey:", out, sizeof(out),
+	    &zero), 0);
+	ASSERT(zero);
+	snprintf(in, sizeof(in), "discokey:%s%056d", "ABCDEF01", 0);
+	ASSERT_INT_EQ(keys_text_canon(in, "discokey:", out, sizeof(out),
+	    &zero), 0);
+	ASSERT(!zero);
+	ASSERT(strncmp(out, "discokey:abcdef01", 17) == 0);
+	/* Wrong prefix, short, long, not hex, NULL, no room. */
+	ASSERT_INT_EQ(keys_text_canon(in, "nodekey:", out, sizeof(out),
+	    &zero), -1);
+	ASSERT_INT_EQ(keys_text_canon("nodekey:12", "nodekey:", out,
+	    sizeof(out), &zero), -1);
+	snprintf(in, sizeof(in), "nodekey:%065d", 0);
+	ASSERT_INT_EQ(keys_text_canon(in, "nodekey:", out, sizeof(out),
+	    &zero), -1);
+	snprintf(in, sizeof(in), "nodekey:%063dg", 0);
+	ASSERT_INT_EQ(keys_text_canon(in, "nodekey:", out, sizeof(out),
+	    &zero), -1);
+	ASSERT_INT_EQ(keys_text_canon(NULL, "nodekey:", out, sizeof(out),
+	    &zero), -1);
+	snprintf(in, sizeof(in), "nodekey:%064d", 1);
+	ASSERT_INT_EQ(keys_text_canon(in, "nodekey:", out, 72, &zero), -1);
+}
+
 TEST_MAIN()
