@@ -102,6 +102,12 @@ enum imsg_type {
 	/* coordinator <-> authd, coordinator <-> apid. */
 	IMSG_AUTH_PING = 400,
 	IMSG_API_PING = 410,
+	IMSG_API_REQUEST = 411,		/* ApiRequest, coordinator -> apid */
+	IMSG_API_RESPONSE = 412,	/* ApiResponse, same peerid */
+	IMSG_API_AUTH_REGISTER = 413,	/* AuthRegister, apid -> coord */
+	IMSG_API_AUTH_REGISTER_REPLY = 414, /* AuthRegisterReply */
+	IMSG_API_NODE_STATE = 415,	/* NodeStateQuery -> NodeStates */
+	IMSG_API_NODE_STATES = 416,
 
 	/* authd -> parent: a fetched derp.urls document. */
 	IMSG_AUTH_DERPMAP = 401,	/* chunk of a packed DerpMapFetch */
