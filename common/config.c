@@ -442,6 +442,8 @@ config_free(struct config *c)
 	free(c->path);
 	free(c->derp_map_json);
 	free(c->dns_config_json);
+	free(c->tls_cert_pem);
+	freezero(c->tls_key_pem, c->tls_key_len);
 	free(c);
 }
 

@@ -11,6 +11,8 @@
 
 #include <sys/types.h>
 
+#include <stdint.h>
+
 #include <stdio.h>
 
 /* Bounds on what the loader accepts. */
@@ -180,6 +182,16 @@ struct config {
 	 */
 	char			*derp_map_json;
 	char			*dns_config_json;
+
+	/*
+	 * The PEM files named by tls_cert_path and tls_key_path, read by
+	 * the parent.  Only the coordinator gets the certificate and only
+	 * stored the key; the key is wiped when the config is freed.
+	 */
+	uint8_t			*tls_cert_pem;
+	size_t			 tls_cert_len;
+	uint8_t			*tls_key_pem;
+	size_t			 tls_key_len;
 };
 
 struct config	*config_load(const char *, int, char *, size_t);

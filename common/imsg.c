@@ -389,7 +389,9 @@ chunkbuf_add(struct chunkbuf *cb, const void *data, size_t len)
 	}
 	if (len == 0)
 		return (0);
-	if ((nbuf = realloc(cb->buf, cb->len + len)) == NULL)
+	/* Not realloc: the config may carry a secret; leave no copy. */
+	if ((nbuf = recallocarray(cb->buf, cb->len, cb->len + len, 1)) ==
+	    NULL)
 		return (-1);
 	cb->buf = nbuf;
 	memcpy(cb->buf + cb->len, data, len);
@@ -400,7 +402,7 @@ chunkbuf_add(struct chunkbuf *cb, const void *data, size_t len)
 void
 chunkbuf_reset(struct chunkbuf *cb)
 {
-	free(cb->buf);
+	freezero(cb->buf, cb->len);
 	cb->buf = NULL;
 	cb->len = 0;
 }

@@ -136,6 +136,35 @@ proc_spawn(const char *path, enum proc_id id, int debug, int verbose,
 	fatal("exec %s", path);
 }
 
+/* The TLS files, and no copy of the key left behind in our buffers. */
+static int
+child_tls_copy(struct config *conf, Coordd__Config *msg)
+{
+	int	rv = 0;
+
+	if (msg->tls_cert.len > 0) {
+		if ((conf->tls_cert_pem = malloc(msg->tls_cert.len)) == NULL)
+			rv = -1;
+		else {
+			memcpy(conf->tls_cert_pem, msg->tls_cert.data,
+			    msg->tls_cert.len);
+			conf->tls_cert_len = msg->tls_cert.len;
+		}
+	}
+	if (rv == 0 && msg->tls_key.len > 0) {
+		if ((conf->tls_key_pem = malloc(msg->tls_key.len)) == NULL)
+			rv = -1;
+		else {
+			memcpy(conf->tls_key_pem, msg->tls_key.data,
+			    msg->tls_key.len);
+			conf->tls_key_len = msg->tls_key.len;
+		}
+	}
+	if (msg->tls_key.len > 0)
+		explicit_bzero(msg->tls_key.data, msg->tls_key.len);
+	return (rv);
+}
+
 static void
 child_recv_config(struct imsg *imsg)
 {
@@ -161,6 +190,8 @@ child_recv_config(struct imsg *imsg)
 	    (msg->dns_config[0] != '\0' &&
 	    (conf->dns_config_json = strdup(msg->dns_config)) == NULL))
 		fatal("%s", __func__);
+	if (child_tls_copy(conf, msg) == -1)
+		fatal("%s", __func__);
 	pb_free(msg);
 	child_hooks->config(conf);
 }
@@ -177,7 +208,12 @@ child_recv_peer(struct imsg *imsg)
 	    msg->peer >= PROC_CTL)
 		fatalx("PROCFD without a valid peer or socket");
 	log_debug("connected to %s", proc_name(msg->peer));
-	child_hooks->peer(msg->peer, fd);
+	if (msg->channel == PROC_CHAN_SIGN) {
+		if (child_hooks->signer == NULL)
+			fatalx("unexpected signing channel");
+		child_hooks->signer(fd);
+	} else
+		child_hooks->peer(msg->peer, fd);
 	pb_free(msg);
 }
 

@@ -17,6 +17,8 @@ struct config;
 struct proc_hooks {
 	/* A socket to a peer process; replaces any earlier one. */
 	void	(*peer)(enum proc_id, int);
+	/* The TLS signing channel (coordinator and stored only). */
+	void	(*signer)(int);
 	/* A new effective config; ownership passes to the callee. */
 	void	(*config)(struct config *);
 	/* A socket the parent bound for us. */

@@ -40,6 +40,12 @@ enum proc_id {
 	PROC_MAX
 };
 
+/* What a socket passed with IMSG_CTL_PROCFD is for. */
+enum proc_channel {
+	PROC_CHAN_IMSG,		/* the event-driven imsg channel */
+	PROC_CHAN_SIGN,		/* coordinator -> stored TLS signatures */
+};
+
 enum imsg_type {
 	IMSG_NONE = 0,
 
@@ -68,6 +74,8 @@ enum imsg_type {
 	IMSG_STORE_DERP_BOXKEY = 213,	/* DhRequest -> DhReply: the
 					   crypto_box_beforenm key with a
 					   client's node key */
+	IMSG_STORE_TLS_SIGN = 214,	/* TlsSign -> TlsSignReply, on the
+					   sign channel only */
 
 	IMSG_STORE_USER_CREATE = 220,
 	IMSG_STORE_USER_LIST = 221,
@@ -113,6 +121,15 @@ enum imsg_type {
 	IMSG_AUTH_DERPMAP = 401,	/* chunk of a packed DerpMapFetch */
 	IMSG_AUTH_DERPMAP_DONE = 402,	/* the last chunk was sent */
 };
+
+/* TlsSign operations. */
+enum tls_sign_op {
+	TLS_SIGN_RSA = 1,		/* RSA_private_encrypt */
+	TLS_SIGN_ECDSA = 2,		/* ECDSA_sign of a digest */
+};
+
+#define TLS_KEY_ID_LEN		32	/* SHA-256 of the public key */
+#define TLS_SIGN_MAX		1024	/* bytes in or out: RSA-8192 */
 
 /* Status in Result and CtlReply; also coordctl's meaning of an error. */
 enum ctl_status {

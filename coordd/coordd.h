@@ -61,6 +61,9 @@ char		*parent_derp_build(const struct config *, char *, size_t);
 void		 parent_derp_dispatch(struct parent *, struct imsgev *,
 		    struct imsg *);
 
+/* parent_tls.c */
+int		 parent_tls_load(struct config *, char *, size_t);
+
 /* parent_ctl.c */
 int		 parent_ctlsock_open(struct parent *);
 void		 parent_ctlsock_close(struct parent *);

@@ -25,6 +25,7 @@
 #include "metrics.h"
 #include "replica.h"
 #include "stun.h"
+#include "tls.h"
 
 #include "store.pb-c.h"
 
@@ -297,6 +298,29 @@ coord_listener(int kind, int fd)
 	}
 }
 
+/*
+ * A new or changed certificate applies to new connections; those open
+ * keep the context they began with.  A certificate the parent accepted
+ * but OpenSSL here refuses leaves the old one in place.
+ */
+static void
+coord_tls_config(struct coord *c, struct config *conf)
+{
+	struct tls_server	*ts;
+	char			 err[512];
+
+	if (tls_same_cert(c->tls, conf))
+		return;
+	if ((ts = tls_server_new(conf, err, sizeof(err))) == NULL &&
+	    *err != '\0') {
+		log_warnx("%s; keeping the previous TLS setup", err);
+		return;
+	}
+	tls_server_free(c->tls);
+	c->tls = ts;
+	log_info("TLS %s", ts != NULL ? "certificate loaded" : "off");
+}
+
 static void
 coord_config(struct config *conf)
 {
@@ -304,6 +328,7 @@ coord_config(struct config *conf)
 	struct config	*old = c->conf;
 
 	c->conf = conf;
+	coord_tls_config(c, conf);
 	map_config_changed(c, old);
 	config_free(old);
 	if (!c->privdropped) {
@@ -363,6 +388,7 @@ coord_shutdown(void)
 
 static const struct proc_hooks coord_hooks = {
 	.peer = coord_peer,
+	.signer = tls_signer_open,
 	.config = coord_config,
 	.listener = coord_listener,
 	.shutdown = coord_shutdown,
@@ -385,6 +411,7 @@ coordinator_main(void)
 	if (sodium_init() == -1)
 		fatalx("sodium_init");
 	ratelimit_init(&coord.hs_limit, HS_RATE, HS_BURST);
+	tls_init();
 	coord_test_timers(&coord);
 	/*
 	 * Each write to an idle connection re-arms its write event: with

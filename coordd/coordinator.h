@@ -85,6 +85,7 @@ struct coord {
 	long			 keepalive_ms;	/* test override, else 0 */
 	long			 ephemeral_timeout;	/* test override */
 	struct ratelimit	 hs_limit;	/* Noise handshakes */
+	struct tls_server	*tls;		/* NULL: plain HTTP */
 	struct authreq_table	 authreqs;	/* interactive registration */
 	struct derp_server	*derp;		/* derp.c: the embedded relay */
 	struct stun_server	*stun;		/* stun.c: binding requests */

@@ -495,6 +495,8 @@ derp_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct derp_client	*cl = arg;
 
+	if (what == BEV_EVENT_CONNECTED)	/* TLS; not expected here */
+		return;
 	if (what & BEV_EVENT_EOF)
 		derp_close(cl, "closed by the client");
 	else if (what & BEV_EVENT_ERROR)

@@ -27,6 +27,7 @@
 #include "h2.h"
 #include "http.h"
 #include "log.h"
+#include "tls.h"
 
 static void	front_accept(int, short, void *);
 static void	conn_read_cb(struct bufferevent *, void *);
@@ -126,8 +127,9 @@ front_accept(int fd, short event, void *arg)
 		return;
 	}
 	if ((conn = calloc(1, sizeof(*conn))) == NULL ||
-	    (conn->bev = bufferevent_socket_new(c->base, s,
-	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+	    (conn->bev = c->tls != NULL ? tls_bufferevent(c->tls, c->base, s) :
+	    bufferevent_socket_new(c->base, s, BEV_OPT_CLOSE_ON_FREE)) ==
+	    NULL) {
 		free(conn);
 		close(s);
 		return;
@@ -423,6 +425,9 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct conn	*conn = arg;
 
+	/* A TLS handshake that completed: the request follows. */
+	if (what == BEV_EVENT_CONNECTED)
+		return;
 	if (what & BEV_EVENT_TIMEOUT)
 		log_info("front %s: timed out %s in state %d", conn->peer,
 		    what & BEV_EVENT_READING ? "reading" : "writing",

@@ -93,6 +93,14 @@ parent_send_config(struct parent *p, struct child *c)
 	msg.yaml.len = ylen;
 	msg.derp_map = p->conf->derp_map_json;
 	msg.dns_config = p->conf->dns_config_json;
+	if (c->id == PROC_COORD && p->conf->tls_cert_pem != NULL) {
+		msg.tls_cert.data = p->conf->tls_cert_pem;
+		msg.tls_cert.len = p->conf->tls_cert_len;
+	}
+	if (c->id == PROC_STORE && p->conf->tls_key_pem != NULL) {
+		msg.tls_key.data = p->conf->tls_key_pem;
+		msg.tls_key.len = p->conf->tls_key_len;
+	}
 	if ((buf = pb_pack(&msg.base, &len)) == NULL)
 		fatal("%s: pb_pack", __func__);
 	rv = imsgev_compose_chunked(&c->iev, IMSG_RECONF_CONF, 0, buf, len);
@@ -104,11 +112,12 @@ parent_send_config(struct parent *p, struct child *c)
 }
 
 static void
-parent_send_peer(struct child *c, enum proc_id peer, int fd)
+parent_send_peer(struct child *c, enum proc_id peer, int fd, int channel)
 {
 	Coordd__ProcFd	msg = COORDD__PROC_FD__INIT;
 
 	msg.peer = peer;
+	msg.channel = channel;
 	if (imsgev_compose_pb(&c->iev, IMSG_CTL_PROCFD, 0, fd, &msg.base) == -1)
 		log_warn("cannot send %s its channel to %s",
 		    proc_name(c->id), proc_name(peer));
@@ -132,8 +141,24 @@ parent_wire_child(struct parent *p, enum proc_id id)
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
 		    SOCK_CLOEXEC, PF_UNSPEC, sp) == -1)
 			fatal("%s: socketpair", __func__);
-		parent_send_peer(&p->children[a], b, sp[0]);
-		parent_send_peer(&p->children[b], a, sp[1]);
+		parent_send_peer(&p->children[a], b, sp[0], PROC_CHAN_IMSG);
+		parent_send_peer(&p->children[b], a, sp[1], PROC_CHAN_IMSG);
+	}
+	/*
+	 * The coordinator's TLS handshakes wait for stored's signatures
+	 * synchronously, as relayd's do for its CA process, so they get
+	 * a channel of their own that nothing else queues on.
+	 */
+	if ((id == PROC_COORD || id == PROC_STORE) &&
+	    p->children[PROC_COORD].running &&
+	    p->children[PROC_STORE].running) {
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, PF_UNSPEC, sp) == -1)
+			fatal("%s: socketpair", __func__);
+		parent_send_peer(&p->children[PROC_COORD], PROC_STORE, sp[0],
+		    PROC_CHAN_SIGN);
+		parent_send_peer(&p->children[PROC_STORE], PROC_COORD, sp[1],
+		    PROC_CHAN_SIGN);
 	}
 }
 
@@ -360,7 +385,7 @@ parent_config_load(const char *file, char *err, size_t errlen)
 	if ((conf->derp_map_json = parent_derp_build(conf, err, errlen)) ==
 	    NULL ||
 	    (conf->dns_config_json = dnsconfig_build(conf, err, errlen)) ==
-	    NULL) {
+	    NULL || parent_tls_load(conf, err, errlen) == -1) {
 		config_free(conf);
 		return (NULL);
 	}

@@ -21,6 +21,9 @@ include $(TOP)/mk/dirs.mk
 PKGS=		libevent libsodium sqlite3 libprotobuf-c yaml-0.1 jansson \
 		libbsd-overlay libseccomp libnghttp2 libzstd libcrypto
 
+# Only what links the coordinator's modules needs libssl.
+TLS_LIBS=	$(shell $(PKG_CONFIG) --libs libevent_openssl libssl 2>/dev/null)
+
 OPTFLAGS?=	-O2
 CWARN=		-Wall -Wextra -Werror -Wstrict-prototypes \
 		-Wmissing-prototypes -Wmissing-declarations -Wshadow \

@@ -198,6 +198,7 @@ store_open(struct config *conf)
 static void
 store_config(struct config *conf)
 {
+	tlskey_config(conf);
 	if (stored.conf == NULL)
 		store_open(conf);
 	else if (strcmp(stored.conf->db_sqlite_path, conf->db_sqlite_path) ||
@@ -223,6 +224,7 @@ store_shutdown(void)
 
 static const struct proc_hooks store_hooks = {
 	.peer = store_peer,
+	.signer = tlskey_channel,
 	.config = store_config,
 	.listener = NULL,
 	.shutdown = store_shutdown,
@@ -255,5 +257,6 @@ main(int argc, char *argv[])
 	sodium_memzero(stored.noise_priv, sizeof(stored.noise_priv));
 	sodium_memzero(stored.derp_priv, sizeof(stored.derp_priv));
 	config_free(stored.conf);
+	tlskey_clear();
 	return (0);
 }

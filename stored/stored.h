@@ -85,6 +85,11 @@ void	 store_dispatch_request(int, struct imsgev *, struct imsg *);
 void	 store_result(struct imsgev *, const struct imsg *, int,
 	    const char *);
 
+/* tls_key.c */
+void	 tlskey_config(struct config *);
+void	 tlskey_channel(int);
+void	 tlskey_clear(void);
+
 /* store_snapshot.c */
 void	 store_send_snapshot(int, struct imsgev *, const struct imsg *);
 
