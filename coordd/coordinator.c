@@ -190,6 +190,7 @@ coord_node_delete(struct coord *c, uint64_t id)
 	if ((old = replica_node_detach(&c->replica, id)) == NULL)
 		return;
 	map_node_deleted(c, old);
+	derp_node_gone(c->derp, old->node_key);
 	replica_node_free(old);
 }
 

@@ -57,6 +57,7 @@ struct derp_client {
 	time_t			 gone_sec;
 	int			 gone_count;
 	uint64_t		 drops;
+	int			 preferred;	/* NotePreferred said home */
 };
 RB_HEAD(derp_ids, derp_client);
 RB_HEAD(derp_keys, derp_client);
@@ -138,6 +139,8 @@ derp_client_free(struct derp_client *cl)
 		RB_REMOVE(derp_keys, &srv->keys, cl);
 		cl->registered = 0;
 		srv->stats.clients_now--;
+		if (cl->preferred)
+			srv->stats.clients_home--;
 		derp_notify_gone(cl);
 	}
 	RB_REMOVE(derp_ids, &srv->ids, cl);
@@ -417,8 +420,26 @@ derp_frame(struct derp_client *cl, const struct derp_frame *f)
 	case DERP_F_CLIENT_INFO:
 		derp_close(cl, "a second ClientInfo");
 		return (-1);
+	case DERP_F_NOTE_PREFERRED:
+		/* One byte: whether this relay is the client's home. */
+		if (f->len != 1) {
+			derp_close(cl, "bad NotePreferred frame");
+			return (-1);
+		}
+		if ((f->payload[0] != 0) != cl->preferred) {
+			cl->preferred = f->payload[0] != 0;
+			if (cl->preferred)
+				cl->srv->stats.clients_home++;
+			else
+				cl->srv->stats.clients_home--;
+		}
+		return (0);
 	default:
-		/* NotePreferred, Pong, mesh frames and the unknown. */
+		/*
+		 * Pong, the mesh frames (WatchConns, ClosePeer,
+		 * ForwardPacket: we run no mesh, so PeerPresent is never
+		 * due) and unknown types, which newer clients may send.
+		 */
 		return (0);
 	}
 }
@@ -505,9 +526,14 @@ derp_event_cb(struct bufferevent *bev, short what, void *arg)
 		derp_close(cl, "timeout");
 }
 
-void
-derp_accept(struct coord *c, struct bufferevent *bev, const char *peer,
-    struct evbuffer *rest)
+/*
+ * A client on bev, after its upgrade: with http_head, the HTTP/1.1 101
+ * is ours to write (the plain upgrade); over WebSocket it was written
+ * already and bev is the framing filter.
+ */
+static void
+derp_client_start(struct coord *c, struct bufferevent *bev, const char *peer,
+    struct evbuffer *rest, int http_head)
 {
 	struct derp_server	*srv = c->derp;
 	struct derp_client	*cl;
@@ -550,18 +576,59 @@ derp_accept(struct coord *c, struct bufferevent *bev, const char *peer,
 		return;
 	}
 	sodium_bin2hex(hex, sizeof(hex), srv->pub, sizeof(srv->pub));
-	evbuffer_add_printf(bufferevent_get_output(bev),
-	    "HTTP/1.1 101 Switching Protocols\r\n"
-	    "Upgrade: DERP\r\n"
-	    "Connection: Upgrade\r\n"
-	    "Derp-Version: %d\r\n"
-	    "Derp-Public-Key: %s\r\n\r\n", DERP_PROTO_VERSION, hex);
+	if (http_head)
+		evbuffer_add_printf(bufferevent_get_output(bev),
+		    "HTTP/1.1 101 Switching Protocols\r\n"
+		    "Upgrade: DERP\r\n"
+		    "Connection: Upgrade\r\n"
+		    "Derp-Version: %d\r\n"
+		    "Derp-Public-Key: %s\r\n\r\n", DERP_PROTO_VERSION, hex);
 	derp_encode_server_key(f, srv->pub);
 	bufferevent_write(bev, f, sizeof(f));
 	cl->state = DC_WAIT_INFO;
 	derp_timer_arm(cl);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 	derp_input(cl);
+}
+
+/*
+ * A node left the tailnet.  With verify_clients its relay connection
+ * goes too: it was admitted as a member and is one no longer.
+ */
+void
+derp_node_gone(struct derp_server *srv, const char *nodekey)
+{
+	struct derp_client	*cl;
+	uint8_t			 key[DERP_KEY_LEN];
+	size_t			 len;
+	const char		*hex;
+
+	if (srv == NULL || srv->coord->conf == NULL ||
+	    !srv->coord->conf->derp_server_verify_clients || nodekey == NULL ||
+	    strncmp(nodekey, "nodekey:", 8) != 0)
+		return;
+	hex = nodekey + 8;
+	if (sodium_hex2bin(key, sizeof(key), hex, strlen(hex), NULL, &len,
+	    NULL) != 0 || len != sizeof(key))
+		return;
+	if ((cl = derp_find_key(srv, key)) != NULL)
+		derp_close(cl, "node deleted from the tailnet");
+}
+
+/* GET /derp with Upgrade: DERP; bev belongs to the relay from now on. */
+void
+derp_accept(struct coord *c, struct bufferevent *bev, const char *peer,
+    struct evbuffer *rest)
+{
+	derp_client_start(c, bev, peer, rest, 1);
+}
+
+/* A WebSocket client, bev already framing (derp_ws.c). */
+void
+derp_accept_stream(struct coord *c, struct bufferevent *bev,
+    const char *peer)
+{
+	derp_client_start(c, bev, peer, NULL, 0);
 }
 
 /* stored's answer to IMSG_STORE_DERP_BOXKEY. */

@@ -5,8 +5,7 @@
  * crypto_box_beforenm key of the login boxes.
  *
  * Contract for the front door.  Once a request head "GET /derp" with
- * "Upgrade: DERP" has been read and taken off the input (the
- * WebSocket variant is not served yet), call
+ * "Upgrade: DERP" has been read and taken off the input, call
  *
  *	derp_accept(c, bev, peer, rest);
  *
@@ -52,6 +51,7 @@ struct derp_server;
 /* Counters for metrics. */
 struct derp_stats {
 	uint64_t	clients_now;
+	uint64_t	clients_home;	/* NotePreferred: this is home */
 	uint64_t	clients_total;	/* logins that succeeded */
 	uint64_t	packets;	/* relayed */
 	uint64_t	bytes;		/* relayed packet bytes */
@@ -73,6 +73,10 @@ void		 derp_server_free(struct derp_server *);
 void		 derp_start(struct coord *);
 void		 derp_set_pubkey(struct derp_server *, const uint8_t *);
 int		 derp_ready(const struct derp_server *);
+void		 derp_node_gone(struct derp_server *, const char *);
+void		 derp_accept_stream(struct coord *, struct bufferevent *,
+		    const char *);
+void		 derp_ws_upgrade(struct conn *, const struct http_request *);
 void		 derp_accept(struct coord *, struct bufferevent *,
 		    const char *, struct evbuffer *);
 void		 derp_get_stats(const struct derp_server *,

@@ -302,6 +302,10 @@ route_derp(struct conn *conn, const struct http_request *req)
 		conn_respond(conn, 404, "text/plain", "not found\n", 10, NULL);
 		return;
 	}
+	if (up != NULL && strcasecmp(up, "websocket") == 0) {
+		derp_ws_upgrade(conn, req);
+		return;
+	}
 	if (strcmp(req->method, "GET") != 0 || up == NULL ||
 	    strcasecmp(up, "DERP") != 0) {
 		conn_respond(conn, 426, "text/plain",

@@ -60,6 +60,9 @@ metrics_body(struct coord *c, struct evbuffer *b)
 		derp_get_stats(c->derp, &ds);
 	metric(b, "coordd_derp_clients", "gauge",
 	    "Clients logged in to the relay.", ds.clients_now);
+	metric(b, "coordd_derp_clients_home", "gauge",
+	    "Relay clients whose home region this is (NotePreferred).",
+	    ds.clients_home);
 	metric(b, "coordd_derp_logins_total", "counter",
 	    "Relay logins that succeeded.", ds.clients_total);
 	metric(b, "coordd_derp_refused_total", "counter",

@@ -70,6 +70,46 @@ check "with a log line" wait_log "derp .*: frame over 1 MiB"
 wait "$BPID"
 check "the other client still gets its Pong" grep -q "^pong\$" "$T/b2.out"
 
+# The WebSocket variant: B over WebSocket, A over the plain upgrade.
+DERPC_WS=1 derpc "$bpriv" recv sleep 1500 >"$T/bw.out" 2>&1 &
+BPID=$!
+check "B logs in over WebSocket" wait_file "$T/bw.out" "^login ok"
+derpc "$apriv" send "$bpub" hello-ws >/dev/null 2>&1
+out=$(DERPC_WS=1 derpc "$apriv" ping)
+wait "$BPID"
+check "a packet reaches a WebSocket client"     grep -q "^recv $apub hello-ws\$" "$T/bw.out"
+check "Ping gets Pong over WebSocket" sh -c "echo '$out' | grep -q '^pong\$'"
+code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Upgrade: websocket' \
+    -H 'Connection: Upgrade' -H 'Sec-WebSocket-Version: 13' \
+    -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==' \
+    "http://127.0.0.1:$DPORT/derp")
+check "a WebSocket upgrade without the derp subprotocol gets 400 ($code)" \
+    [ "$code" = 400 ]
+# An unmasked client frame breaks RFC 6455: that client goes, alone.
+python3 - "$DPORT" >"$T/wsbad.out" 2>&1 <<'EOP'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(b"GET /derp HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+          b"Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+          b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+          b"Sec-WebSocket-Protocol: derp\r\n\r\n")
+data = b""
+while b"\r\n\r\n" not in data:
+    data += s.recv(4096)
+print(data.split(b"\r\n")[0].decode())
+s.sendall(b"\x82\x05hello")
+try:
+    while s.recv(4096):
+        pass
+    print("closed")
+except socket.timeout:
+    print("still open")
+EOP
+check "the upgrade is a 101" grep -q "^HTTP/1.1 101" "$T/wsbad.out"
+check "an unmasked frame gets the client disconnected" \
+    grep -q "^closed" "$T/wsbad.out"
+check "with a log line" wait_log "derp .*: WebSocket: .*mask"
+
 # verify_clients: a stranger's node key is turned away.
 out=$(derpc random ping)
 rc=$?
@@ -97,8 +137,33 @@ check "/metrics: logins and refusals ($(metric coordd_derp_logins_total), $(metr
     [ '$(metric coordd_derp_refused_total)' -ge 1 ]"
 check "/metrics: in Prometheus's text format" \
     grep -q '^# TYPE coordd_derp_packets_dropped_total counter$' "$T/metrics"
+# NotePreferred: a client that calls this relay home is counted, and
+# uncounted when it leaves.
+home() { curl -fsS "http://127.0.0.1:$MPORT/metrics" |
+    awk '$1 == "coordd_derp_clients_home" { print $2 }'; }
+derpc "$bpriv" prefer 1 sleep 1500 >/dev/null 2>&1 &
+BPID=$!
+n=""
+for _ in $(seq 1 50); do
+	n=$(home)
+	[ "$n" = 1 ] && break
+	sleep 0.1
+done
+check "NotePreferred counts a home client ($n)" [ "$n" = 1 ]
+wait "$BPID"
+sleep 0.2
+check "which is uncounted when it leaves ($(home))" [ "$(home)" = 0 ]
 check "other paths on the metrics port: 404" sh -c \
     "curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$MPORT/x | grep -qx 404"
+# A node deleted while it holds a relay connection loses it.
+derpc "$bpriv" recv >"$T/bdel.out" 2>&1 &
+BPID=$!
+wait_file "$T/bdel.out" "^login ok"
+bid=$(ctl nodes list -o json | jq -r '.[] | select(.givenName == "beta") | .id')
+ctl nodes delete -i "$bid" >/dev/null 2>&1
+wait "$BPID"
+check "deleting a node ends its relay connection" grep -q "^eof" "$T/bdel.out"
+check "with a log line" wait_log "derp .*: node deleted from the tailnet"
 check "the coordinator is still up" [ -n "$(child_pid coordinator)" ]
 suite_stop
 finish

@@ -14,6 +14,7 @@
  *			"gone KEY REASON", "pong", or "eof"/"timeout" (5 s)
  *	big		a frame header announcing 1 MiB + 1, then "eof" when
  *			the relay hangs up
+ *	prefer 0|1	NotePreferred
  *	sleep MS	wait
  *	flood HEX SIZE SECONDS
  *			SendPacket frames of SIZE bytes to node key HEX, as
@@ -24,6 +25,10 @@
  *			SECONDS + 10 s when none comes); then
  *			"recv PACKETS BYTES SECONDS", SECONDS from the first
  *			packet to the last
+ *
+ * With DERPC_WS=1 in the environment the same runs over WebSocket:
+ * "GET /derp" with Upgrade: websocket and the "derp" subprotocol, the
+ * stream in masked binary messages.
  *
  * Exit status 0 unless a login or a write failed.
  */
@@ -45,15 +50,22 @@
 
 #include <sodium.h>
 
+#include "compat.h"
 #include "derp_frame.h"
+#include "ws.h"
 
 static uint8_t	 buf[2 * DERP_FRAME_MAX];
 static size_t	 buflen;
 static int	 fd = -1;
 static uint8_t	 pub[DERP_KEY_LEN], priv[DERP_KEY_LEN], spub[DERP_KEY_LEN];
 
+static int		 ws;		/* DERPC_WS=1 */
+static struct ws_dec	 wsdec;
+static uint8_t		 raw[64 * 1024];	/* frames not decoded yet */
+static size_t		 rawlen;
+
 static void
-writeall(const void *p, size_t len)
+rawwrite(const void *p, size_t len)
 {
 	const uint8_t	*b = p;
 	ssize_t		 n;
@@ -66,6 +78,56 @@ writeall(const void *p, size_t len)
 	}
 }
 
+/* Over WebSocket each write is one masked binary message. */
+static void
+writeall(const void *p, size_t len)
+{
+	static uint8_t	 frame[WS_HDR_MAX + 64 * 1024];
+	uint8_t		 mask[4];
+	size_t		 hlen, n;
+
+	if (!ws) {
+		rawwrite(p, len);
+		return;
+	}
+	while (len > 0) {
+		n = MINIMUM(len, sizeof(frame) - WS_HDR_MAX);
+		randombytes_buf(mask, sizeof(mask));
+		hlen = ws_frame_header(frame, WS_OP_BINARY, n, mask);
+		memcpy(frame + hlen, p, n);
+		ws_mask(frame + hlen, n, mask, 0);
+		rawwrite(frame, hlen + n);
+		p = (const uint8_t *)p + n;
+		len -= n;
+	}
+}
+
+static ssize_t
+ws_read(void)
+{
+	size_t		 used, out;
+	ssize_t		 n;
+	int		 r;
+
+	for (;;) {
+		r = ws_decode(&wsdec, raw, rawlen, &used, buf + buflen,
+		    sizeof(buf) - buflen, &out);
+		memmove(raw, raw + used, rawlen - used);
+		rawlen -= used;
+		if (r == WS_CLOSE)
+			return (0);
+		if (r == WS_ERROR)
+			errx(1, "WebSocket: %s", wsdec.wd_errstr);
+		if (out > 0)
+			return (out);
+		if (r != WS_MORE)
+			continue;
+		if ((n = read(fd, raw + rawlen, sizeof(raw) - rawlen)) <= 0)
+			return (n);
+		rawlen += n;
+	}
+}
+
 /* 1: more bytes; 0: end of file; -1: timeout or error. */
 static int
 fill(void)
@@ -74,7 +136,8 @@ fill(void)
 
 	if (buflen == sizeof(buf))
 		errx(1, "input buffer full");
-	if ((n = read(fd, buf + buflen, sizeof(buf) - buflen)) > 0) {
+	n = ws ? ws_read() : read(fd, buf + buflen, sizeof(buf) - buflen);
+	if (n > 0) {
 		buflen += n;
 		return (1);
 	}
@@ -138,18 +201,40 @@ login(const char *host)
 	uint8_t			 hdr[DERP_HDR_LEN];
 	const char		*j = "{\"version\":2,\"CanAckPings\":true}";
 	size_t			 hl, jl = strlen(j), bl;
+	int			 use_ws;
 
-	snprintf(req, sizeof(req), "GET /derp HTTP/1.1\r\nHost: %s\r\n"
-	    "Upgrade: DERP\r\nConnection: Upgrade\r\n\r\n", host);
-	writeall(req, strlen(req));
+	if (ws)
+		snprintf(req, sizeof(req), "GET /derp HTTP/1.1\r\n"
+		    "Host: %s\r\nUpgrade: websocket\r\n"
+		    "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+		    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+		    "Sec-WebSocket-Protocol: derp\r\n\r\n", host);
+	else
+		snprintf(req, sizeof(req), "GET /derp HTTP/1.1\r\n"
+		    "Host: %s\r\nUpgrade: DERP\r\nConnection: Upgrade\r\n"
+		    "\r\n", host);
+	rawwrite(req, strlen(req));
+	/* The head is not framed; read it raw, then switch. */
+	use_ws = ws;
+	ws = 0;
 	while ((end = memmem(buf, buflen, "\r\n\r\n", 4)) == NULL)
 		if (fill() != 1)
 			login_failed("no response head");
 	hl = end + 4 - (char *)buf;
 	if (strncmp((char *)buf, "HTTP/1.1 101 ", 13) != 0)
 		login_failed("not a 101");
-	memmove(buf, buf + hl, buflen - hl);
-	buflen -= hl;
+	if (use_ws) {
+		/* What came with the head is framed already. */
+		if (buflen - hl > sizeof(raw))
+			errx(1, "too much after the head");
+		memcpy(raw, buf + hl, buflen - hl);
+		rawlen = buflen - hl;
+		buflen = 0;
+	} else {
+		memmove(buf, buf + hl, buflen - hl);
+		buflen -= hl;
+	}
+	ws = use_ws;
 	if (next_frame(&f) != 1 || derp_parse_server_key(&f, spub) != 0)
 		login_failed("no ServerKey frame");
 
@@ -285,6 +370,11 @@ cmd_flood(const char *hex, const char *size, const char *secs)
 	end = t0 + number(secs, 1, 3600);
 	off = 0;
 	while (now() < end) {
+		if (ws) {
+			writeall(chunk, clen);
+			total += clen;
+			continue;
+		}
 		if ((n = write(fd, chunk + off, clen - off)) == -1) {
 			if (errno == EINTR)
 				continue;
@@ -378,6 +468,10 @@ main(int argc, char *argv[])
 		errx(1, "bad private key");
 	sodium_bin2hex(hex, sizeof(hex), pub, sizeof(pub));
 	printf("key %s\n", hex);
+	if (getenv("DERPC_WS") != NULL && strcmp(getenv("DERPC_WS"), "1") == 0) {
+		ws = 1;
+		ws_dec_init(&wsdec, 0);
+	}
 	dial(argv[1], argv[2]);
 	login(argv[1]);
 	for (i = 4; i < argc; i++) {
@@ -392,7 +486,13 @@ main(int argc, char *argv[])
 			cmd_recv();
 		else if (strcmp(argv[i], "big") == 0)
 			cmd_big();
-		else if (strcmp(argv[i], "sleep") == 0 && i + 1 < argc)
+		else if (strcmp(argv[i], "prefer") == 0 && i + 1 < argc) {
+			uint8_t	np[DERP_HDR_LEN + 1];
+
+			derp_frame_header(np, DERP_F_NOTE_PREFERRED, 1);
+			np[DERP_HDR_LEN] = atoi(argv[++i]) != 0;
+			writeall(np, sizeof(np));
+		} else if (strcmp(argv[i], "sleep") == 0 && i + 1 < argc)
 			usleep(1000 * atoi(argv[++i]));
 		else if (strcmp(argv[i], "flood") == 0 && i + 3 < argc) {
 			cmd_flood(argv[i + 1], argv[i + 2], argv[i + 3]);
