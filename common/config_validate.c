@@ -237,6 +237,10 @@ check_tls(struct config *c, struct config_load *cl)
 		VERR(cl, "tls_letsencrypt_challenge_type", "\"%s\" is not "
 		    "HTTP-01 or TLS-ALPN-01",
 		    c->tls_letsencrypt_challenge_type);
+	if (*c->tls_letsencrypt_hostname != '\0' && *c->tls_cert_path == '\0')
+		VWARN(cl, "tls_letsencrypt_hostname", "ACME is not supported "
+		    "yet: no certificate is fetched and listen_addr serves "
+		    "plain HTTP; use tls_cert_path and tls_key_path");
 	len = strlen(c->listen_addr);
 	/* Only a warning: something in front may redirect port 443. */
 	if (*c->tls_letsencrypt_hostname != '\0' &&
