@@ -36,15 +36,7 @@ struct derp_ws {
 static int
 derp_ws_send(struct derp_ws *dw, int op, const void *p, size_t len)
 {
-	struct evbuffer	*out = bufferevent_get_output(dw->under);
-	uint8_t		 hdr[WS_HDR_MAX];
-	size_t		 hlen;
-
-	hlen = ws_frame_header(hdr, op, len, NULL);
-	if (evbuffer_add(out, hdr, hlen) == -1 ||
-	    evbuffer_add(out, p, len) == -1)
-		return (-1);
-	return (0);
+	return (ws_frame_add(bufferevent_get_output(dw->under), op, p, len));
 }
 
 /* Control frames met while decoding; -1 when the stream must end. */

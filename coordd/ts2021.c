@@ -348,15 +348,7 @@ ts2021_upgrade(struct conn *conn, const struct http_request *req)
 static int
 ts2021_ws_send(struct conn *conn, int op, const void *p, size_t len)
 {
-	struct evbuffer	*out = bufferevent_get_output(conn->bev);
-	uint8_t		 hdr[WS_HDR_MAX];
-	size_t		 hlen;
-
-	hlen = ws_frame_header(hdr, op, len, NULL);
-	if (evbuffer_add(out, hdr, hlen) == -1 ||
-	    evbuffer_add(out, p, len) == -1)
-		return (-1);
-	return (0);
+	return (ws_frame_add(bufferevent_get_output(conn->bev), op, p, len));
 }
 
 /* Answer a close with a close, then hang up once it is out. */

@@ -13,6 +13,7 @@
  * The low-level functions just compute; they are deprecated, not gone.
  */
 #define OPENSSL_SUPPRESS_DEPRECATED
+#include <event2/buffer.h>
 #include <openssl/sha.h>
 #include <sodium.h>
 
@@ -268,4 +269,18 @@ ws_frame_header(uint8_t *hdr, int op, uint64_t len, const uint8_t *mask)
 		n += 4;
 	}
 	return (n);
+}
+
+/* One unmasked frame (the server's kind) appended to out: 0 or -1. */
+int
+ws_frame_add(struct evbuffer *out, int op, const void *p, size_t len)
+{
+	uint8_t	hdr[WS_HDR_MAX];
+	size_t	hlen;
+
+	hlen = ws_frame_header(hdr, op, len, NULL);
+	if (evbuffer_add(out, hdr, hlen) == -1 ||
+	    evbuffer_add(out, p, len) == -1)
+		return (-1);
+	return (0);
 }

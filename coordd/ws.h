@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct evbuffer;
+
 #define WS_GUID		"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 #define WS_ACCEPT_LEN	28		/* base64 of a SHA-1, no NUL */
 #define WS_HDR_MAX	14		/* 2 + 8 length + 4 mask */
@@ -60,5 +62,6 @@ int	 ws_decode(struct ws_dec *, const uint8_t *, size_t, size_t *,
 	    uint8_t *, size_t, size_t *);
 size_t	 ws_frame_header(uint8_t *, int, uint64_t, const uint8_t *);
 void	 ws_mask(uint8_t *, size_t, const uint8_t *, uint64_t);
+int	 ws_frame_add(struct evbuffer *, int, const void *, size_t);
 
 #endif /* WS_H */
