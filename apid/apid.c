@@ -1,9 +1,11 @@
 /*
- * apid main: the channels to the parent, stored and the coordinator,
- * and the privilege drop once the control socket has arrived.
+ * apid main: the channels to the parent, stored and the coordinator
+ * (which forwards REST requests), and the privilege drop once the
+ * control socket has arrived.
  */
 #include <sys/types.h>
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
@@ -15,6 +17,7 @@
 #include "config.h"
 #include "log.h"
 #include "proc.h"
+#include "rest.h"
 
 static struct apid	 apid;
 struct apid		*apid_env = &apid;
@@ -36,6 +39,15 @@ apid_dispatch_peer(struct imsgev *iev, struct imsg *imsg, void *arg)
 		/* The REST API will keep its caches with these. */
 		break;
 	case IMSG_API_PING:
+		break;
+	case IMSG_API_REQUEST:
+		/* REST requests come from the front door only. */
+		if (iev != apid.coord) {
+			log_warnx("%s: imsg %u is the coordinator's, "
+			    "disconnecting", iev->name, imsg->hdr.type);
+			imsgev_close(iev);
+		} else
+			rest_api_request(iev, imsg);
 		break;
 	default:
 		log_warnx("%s: unexpected imsg %u, disconnecting", iev->name,
@@ -61,6 +73,15 @@ apid_config(struct config *conf)
 {
 	config_free(apid.conf);
 	apid.conf = conf;
+	/*
+	 * The policy file, before the chroot hides it: GET /api/v1/policy
+	 * reads it through this descriptor when the path is out of reach.
+	 */
+	if (!apid.privdropped && apid.policyfd == -1 &&
+	    conf->policy_path != NULL && conf->policy_path[0] != '\0' &&
+	    (apid.policyfd = open(conf->policy_path, O_RDONLY | O_CLOEXEC)) ==
+	    -1)
+		log_warn("policy file %s", conf->policy_path);
 }
 
 /* The control socket is the last thing apid needs from outside. */
@@ -98,6 +119,7 @@ main(int argc, char *argv[])
 	proc_child_args(argc, argv, PROC_API);
 	TAILQ_INIT(&apid.conns);
 	apid.ctlfd = -1;
+	apid.policyfd = -1;
 	event_init();
 	proc_child_start(PROC_API, &apid_hooks);
 	event_dispatch();

@@ -30,10 +30,12 @@ struct ctl_conn {
 	int			 hello;
 	int			 busy;
 	uint32_t		 reqid;
-	/* The answer being built from stored's replies. */
-	json_t			*items;
-	const char		*kind;
-	int			 single;
+	/* A command of two REST requests: the second, waiting for an id. */
+	char			 pend_method[8];
+	char			 pend_path[256];	/* {id}: the id */
+	char			 pend_field[16];	/* body member: the id */
+	json_t			*pend_body;
+	const void		*pend_view;
 };
 TAILQ_HEAD(ctl_conns, ctl_conn);
 
@@ -42,6 +44,7 @@ struct apid {
 	int			 privdropped;
 	struct imsgev		*store;
 	struct imsgev		*coord;
+	int			 policyfd;	/* policy.path, opened early */
 	int			 ctlfd;
 	struct event		 ctl_ev;
 	struct event		 ctl_pause;
@@ -62,10 +65,46 @@ void	 control_reply(struct ctl_conn *, int, const char *, json_t *,
 /* ctl_cmd.c */
 void	 ctl_command(struct ctl_conn *, int, char **);
 
+/* ctl_run.c: each command is a REST request run with local trust */
+struct ctl_args;
+void	 ctl_fail(struct ctl_conn *, const char *, ...)
+	    __attribute__((__format__ (printf, 2, 3)));
+const char *ctl_arg(const struct ctl_args *, const char *);
+int	 ctl_npos(const struct ctl_args *);
+const char *ctl_pos(const struct ctl_args *, int);
+void	 run_user_create(struct ctl_conn *, struct ctl_args *);
+void	 run_user_list(struct ctl_conn *, struct ctl_args *);
+void	 run_user_rename(struct ctl_conn *, struct ctl_args *);
+void	 run_user_delete(struct ctl_conn *, struct ctl_args *);
+void	 run_pak_create(struct ctl_conn *, struct ctl_args *);
+void	 run_pak_list(struct ctl_conn *, struct ctl_args *);
+void	 run_pak_expire(struct ctl_conn *, struct ctl_args *);
+void	 run_pak_delete(struct ctl_conn *, struct ctl_args *);
+void	 run_apikey_create(struct ctl_conn *, struct ctl_args *);
+void	 run_apikey_list(struct ctl_conn *, struct ctl_args *);
+void	 run_apikey_expire(struct ctl_conn *, struct ctl_args *);
+void	 run_apikey_delete(struct ctl_conn *, struct ctl_args *);
+void	 run_node_list(struct ctl_conn *, struct ctl_args *);
+void	 run_node_register(struct ctl_conn *, struct ctl_args *);
+void	 run_node_delete(struct ctl_conn *, struct ctl_args *);
+void	 run_node_expire(struct ctl_conn *, struct ctl_args *);
+void	 run_node_rename(struct ctl_conn *, struct ctl_args *);
+void	 run_node_move(struct ctl_conn *, struct ctl_args *);
+void	 run_node_tag(struct ctl_conn *, struct ctl_args *);
+void	 run_node_routes(struct ctl_conn *, struct ctl_args *);
+void	 run_node_list_routes(struct ctl_conn *, struct ctl_args *);
+void	 run_node_backfill(struct ctl_conn *, struct ctl_args *);
+void	 run_debug_create_node(struct ctl_conn *, struct ctl_args *);
+void	 run_auth_register(struct ctl_conn *, struct ctl_args *);
+void	 run_auth_approve(struct ctl_conn *, struct ctl_args *);
+void	 run_health(struct ctl_conn *, struct ctl_args *);
+void	 run_policy_get(struct ctl_conn *, struct ctl_args *);
+
 /* ctl_json.c */
 json_t	*json_user(const void *);
 json_t	*json_preauthkey(const void *);
 json_t	*json_apikey(const void *);
 json_t	*json_node(const void *);
+json_t	*json_policy(const void *);
 
 #endif /* APID_H */

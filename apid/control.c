@@ -58,7 +58,7 @@ control_free(struct ctl_conn *c)
 	TAILQ_REMOVE(&env->conns, c, entry);
 	env->nconns--;
 	imsgev_close(&c->iev);
-	json_decref(c->items);
+	json_decref(c->pend_body);
 	free(c);
 }
 

@@ -1,7 +1,7 @@
 /*
- * coordctl commands, with headscale's names, aliases and flags.  Each
- * command is checked completely before anything is asked of stored, so
- * that invalid arguments write nothing.
+ * coordctl commands, with headscale's names, aliases and flags: the
+ * table and the parsing of flags.  ctl_run.c turns each command into
+ * the REST request that does the same, so both share one code path.
  */
 #include <sys/types.h>
 
@@ -18,7 +18,6 @@
 #include "config.h"
 #include "log.h"
 
-#include "store.pb-c.h"
 
 #define OPT_MAX		8
 
@@ -48,86 +47,105 @@ struct ctl_cmd {
 	void			(*run)(struct ctl_conn *, struct ctl_args *);
 };
 
-static void	run_user_create(struct ctl_conn *, struct ctl_args *);
-static void	run_user_list(struct ctl_conn *, struct ctl_args *);
-static void	run_user_rename(struct ctl_conn *, struct ctl_args *);
-static void	run_user_delete(struct ctl_conn *, struct ctl_args *);
-static void	run_pak_create(struct ctl_conn *, struct ctl_args *);
-static void	run_pak_list(struct ctl_conn *, struct ctl_args *);
-static void	run_pak_expire(struct ctl_conn *, struct ctl_args *);
-static void	run_apikey_create(struct ctl_conn *, struct ctl_args *);
-static void	run_apikey_list(struct ctl_conn *, struct ctl_args *);
-static void	run_apikey_expire(struct ctl_conn *, struct ctl_args *);
-static void	run_apikey_delete(struct ctl_conn *, struct ctl_args *);
-static void	run_node_list(struct ctl_conn *, struct ctl_args *);
-static void	run_node_delete(struct ctl_conn *, struct ctl_args *);
-static void	run_node_expire(struct ctl_conn *, struct ctl_args *);
-static void	run_node_rename(struct ctl_conn *, struct ctl_args *);
-static void	run_debug_create_node(struct ctl_conn *, struct ctl_args *);
-
 #define USERS	"users", "user"
 #define PAKS	"preauthkeys", "preauthkey authkey pre"
 #define APIKEYS	"apikeys", "apikey api"
 #define NODES	"nodes", "node"
 #define DEBUG	"debug", NULL
+#define AUTH	"auth", NULL
+#define POLICY	"policy", NULL
+#define FORCE	{ "force", 0, 0 }
 
+/* headscale v0.29.2's tree, with its aliases, and nodes move/--tags. */
 static const struct ctl_cmd ctl_cmds[] = {
 	{ USERS, "create", "c new", {
 	    { "display-name", 'd', 1 }, { "email", 'e', 1 },
-	    { "picture-url", 'p', 1 }, { "force", 0, 0 } },
+	    { "picture-url", 'p', 1 }, FORCE },
 	    1, run_user_create },
 	{ USERS, "list", "ls show", {
 	    { "identifier", 'i', 1 }, { "name", 'n', 1 },
-	    { "email", 'e', 1 }, { "force", 0, 0 } },
+	    { "email", 'e', 1 }, FORCE },
 	    0, run_user_list },
 	{ USERS, "rename", "mv", {
 	    { "identifier", 'i', 1 }, { "name", 'n', 1 },
-	    { "new-name", 'r', 1 }, { "force", 0, 0 } },
+	    { "new-name", 'r', 1 }, FORCE },
 	    2, run_user_rename },
 	{ USERS, "destroy", "delete del rm", {
-	    { "identifier", 'i', 1 }, { "name", 'n', 1 },
-	    { "force", 0, 0 } },
+	    { "identifier", 'i', 1 }, { "name", 'n', 1 }, FORCE },
 	    1, run_user_delete },
 	{ PAKS, "create", "c new", {
 	    { "user", 'u', 1 }, { "reusable", 0, 0 },
 	    { "ephemeral", 0, 0 }, { "expiration", 'e', 1 },
-	    { "tags", 0, 1 }, { "force", 0, 0 } },
+	    { "tags", 0, 1 }, FORCE },
 	    0, run_pak_create },
 	{ PAKS, "list", "ls show", {
-	    { "user", 'u', 1 }, { "force", 0, 0 } },
+	    { "user", 'u', 1 }, FORCE },
 	    0, run_pak_list },
 	{ PAKS, "expire", "revoke exp e", {
-	    { "id", 'i', 1 }, { "force", 0, 0 } },
+	    { "id", 'i', 1 }, FORCE },
 	    0, run_pak_expire },
+	{ PAKS, "delete", "del rm d", {
+	    { "id", 'i', 1 }, FORCE },
+	    0, run_pak_delete },
 	{ APIKEYS, "create", "c new", {
-	    { "expiration", 'e', 1 }, { "force", 0, 0 } },
+	    { "expiration", 'e', 1 }, FORCE },
 	    0, run_apikey_create },
 	{ APIKEYS, "list", "ls show", {
-	    { "force", 0, 0 } },
+	    FORCE },
 	    0, run_apikey_list },
 	{ APIKEYS, "expire", "revoke exp e", {
-	    { "prefix", 'p', 1 }, { "id", 'i', 1 }, { "force", 0, 0 } },
+	    { "prefix", 'p', 1 }, { "id", 'i', 1 }, FORCE },
 	    0, run_apikey_expire },
 	{ APIKEYS, "delete", "remove del rm", {
-	    { "prefix", 'p', 1 }, { "id", 'i', 1 }, { "force", 0, 0 } },
+	    { "prefix", 'p', 1 }, { "id", 'i', 1 }, FORCE },
 	    0, run_apikey_delete },
 	{ NODES, "list", "ls show", {
-	    { "user", 'u', 1 }, { "force", 0, 0 } },
+	    { "user", 'u', 1 }, { "tags", 't', 1 }, FORCE },
 	    0, run_node_list },
+	{ NODES, "register", NULL, {
+	    { "user", 'u', 1 }, { "key", 'k', 1 }, FORCE },
+	    0, run_node_register },
 	{ NODES, "delete", "del", {
-	    { "identifier", 'i', 1 }, { "force", 0, 0 } },
+	    { "identifier", 'i', 1 }, FORCE },
 	    0, run_node_delete },
 	{ NODES, "expire", "logout exp e", {
 	    { "identifier", 'i', 1 }, { "expiry", 'e', 1 },
-	    { "disable", 'd', 0 }, { "force", 0, 0 } },
+	    { "disable", 'd', 0 }, FORCE },
 	    0, run_node_expire },
 	{ NODES, "rename", NULL, {
-	    { "identifier", 'i', 1 }, { "force", 0, 0 } },
+	    { "identifier", 'i', 1 }, FORCE },
 	    1, run_node_rename },
+	{ NODES, "move", "mv", {
+	    { "identifier", 'i', 1 }, { "user", 'u', 1 }, FORCE },
+	    0, run_node_move },
+	{ NODES, "tag", "tags t", {
+	    { "identifier", 'i', 1 }, { "tags", 't', 1 }, FORCE },
+	    0, run_node_tag },
+	{ NODES, "approve-routes", NULL, {
+	    { "identifier", 'i', 1 }, { "routes", 'r', 1 }, FORCE },
+	    0, run_node_routes },
+	{ NODES, "list-routes", "lsr routes", {
+	    { "identifier", 'i', 1 }, FORCE },
+	    0, run_node_list_routes },
+	{ NODES, "backfillips", NULL, {
+	    FORCE },
+	    0, run_node_backfill },
 	{ DEBUG, "create-node", NULL, {
 	    { "name", 0, 1 }, { "user", 'u', 1 }, { "key", 'k', 1 },
-	    { "route", 'r', 1 }, { "force", 0, 0 } },
+	    { "route", 'r', 1 }, FORCE },
 	    0, run_debug_create_node },
+	{ AUTH, "register", NULL, {
+	    { "auth-id", 0, 1 }, { "user", 'u', 1 }, FORCE },
+	    0, run_auth_register },
+	{ AUTH, "approve", NULL, {
+	    { "auth-id", 0, 1 }, FORCE },
+	    0, run_auth_approve },
+	{ AUTH, "reject", NULL, {
+	    { "auth-id", 0, 1 }, FORCE },
+	    0, run_auth_approve },
+	{ POLICY, "get", "show view fetch", {
+	    FORCE },
+	    0, run_policy_get },
 };
 
 static int
@@ -212,491 +230,40 @@ ctl_parse_args(const struct ctl_cmd *cmd, int argc, char **argv,
 	return (0);
 }
 
-/* The value of a flag by its long name. */
-static const char *
-arg(const struct ctl_args *a, const char *lname)
+/* The value of a flag by its long name; NULL if not given. */
+const char *
+ctl_arg(const struct ctl_args *a, const char *lname)
 {
-	const struct ctl_cmd	*cmd;
+	const struct ctl_cmd	*cmd = a->cmd;
 	size_t			 i;
-	int			 f;
 
-	cmd = a->cmd;
-	for (i = 0, f = -1; i < OPT_MAX && cmd->flags[i].lname; i++)
+	for (i = 0; i < OPT_MAX && cmd->flags[i].lname; i++)
 		if (strcmp(cmd->flags[i].lname, lname) == 0)
-			f = i;
-	if (f == -1)
-		fatalx("%s: no flag %s", __func__, lname);
-	return (a->val[f]);
+			return (a->val[i]);
+	fatalx("%s: no flag %s", __func__, lname);
 }
 
+int
+ctl_npos(const struct ctl_args *a)
+{
+	return (a->npos);
+}
+
+const char *
+ctl_pos(const struct ctl_args *a, int i)
+{
+	return (i < a->npos ? a->pos[i] : NULL);
+}
+
+/* health needs no subcommand: "coordctl health". */
 static int
-parse_id(const char *s, uint64_t *id)
+ctl_single(struct ctl_conn *c, int argc, char **argv)
 {
-	const char	*errstr;
-
-	*id = strtonum(s, 1, INT64_MAX, &errstr);
-	return (errstr == NULL ? 0 : -1);
-}
-
-static void
-fail(struct ctl_conn *c, const char *fmt, ...)
-    __attribute__((__format__ (printf, 2, 3)));
-
-static void
-fail(struct ctl_conn *c, const char *fmt, ...)
-{
-	char	buf[512];
-	va_list	ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	control_reply(c, CTL_ERR_INVALID, buf, NULL, NULL);
-}
-
-/* Collects stored's answer into one JSON document for the client. */
-static void
-ctl_store_reply(struct imsgev *iev, struct imsg *imsg, void *arg)
-{
-	struct ctl_conn	*c;
-	void		*rec = NULL;
-	json_t		*doc;
-	char		 err[512];
-	int		 status;
-
-	if ((c = control_find((uint64_t)(uintptr_t)arg)) == NULL)
-		return;
-	if (imsg == NULL) {
-		control_reply(c, CTL_ERR_UNAVAILABLE, "no answer from stored",
-		    NULL, NULL);
-		return;
-	}
-	switch (imsg->hdr.type) {
-	case IMSG_STORE_USER:
-		if ((rec = pb_unpack(&coordd__user__descriptor, imsg)))
-			json_array_append_new(c->items, json_user(rec));
-		break;
-	case IMSG_STORE_PAK:
-		if ((rec = pb_unpack(&coordd__pre_auth_key__descriptor, imsg)))
-			json_array_append_new(c->items, json_preauthkey(rec));
-		break;
-	case IMSG_STORE_APIKEY:
-		if ((rec = pb_unpack(&coordd__api_key__descriptor, imsg))) {
-			/* Create answers with the whole key, shown once. */
-			if (c->single && ((Coordd__ApiKey *)rec)->key[0])
-				json_array_append_new(c->items, json_string(
-				    ((Coordd__ApiKey *)rec)->key));
-			else
-				json_array_append_new(c->items,
-				    json_apikey(rec));
-		}
-		break;
-	case IMSG_STORE_NODE:
-		if ((rec = pb_unpack(&coordd__node__descriptor, imsg)))
-			json_array_append_new(c->items, json_node(rec));
-		break;
-	case IMSG_DONE:
-		doc = c->single ? json_incref(json_array_get(c->items, 0)) :
-		    json_incref(c->items);
-		if (doc == NULL)
-			doc = json_null();
-		control_reply(c, CTL_OK, NULL, doc, c->kind);
-		json_decref(doc);
-		return;
-	case IMSG_RESULT:
-		if (pb_result(imsg, &status, err, sizeof(err)) == -1) {
-			control_reply(c, CTL_ERR_INTERNAL, "bad reply from "
-			    "stored", NULL, NULL);
-			return;
-		}
-		doc = status == CTL_OK ? json_string(c->kind) : NULL;
-		control_reply(c, status, err, doc, "text");
-		json_decref(doc);
-		return;
-	default:
-		log_warnx("stored: unexpected reply %u", imsg->hdr.type);
-		return;
-	}
-	if (rec == NULL)
-		log_warnx("stored: reply %u does not parse", imsg->hdr.type);
-	pb_free(rec);
-}
-
-/*
- * Ask stored; kind names the table for records, or is the message shown
- * for a bare success.
- */
-static void
-ctl_ask(struct ctl_conn *c, uint32_t type, const ProtobufCMessage *msg,
-    const char *kind, int single)
-{
-	struct apid	*env = apid_env;
-
-	if (env->store == NULL) {
-		control_reply(c, CTL_ERR_UNAVAILABLE, "stored is not "
-		    "available, try again", NULL, NULL);
-		return;
-	}
-	json_decref(c->items);
-	c->items = json_array();
-	c->kind = kind;
-	c->single = single;
-	if (imsgev_request(env->store, type, -1, msg, CTL_STORE_TIMEOUT_MS,
-	    ctl_store_reply, (void *)(uintptr_t)c->id) == -1)
-		control_reply(c, CTL_ERR_UNAVAILABLE, "cannot reach stored",
-		    NULL, NULL);
-}
-
-static void
-run_user_create(struct ctl_conn *c, struct ctl_args *a)
-{
-	Coordd__UserCreate	m = COORDD__USER_CREATE__INIT;
-
-	if (a->npos != 1)
-		return (fail(c, "usage: users create NAME"));
-	m.name = (char *)a->pos[0];
-	m.display_name = (char *)(arg(a, "display-name") ?: "");
-	m.email = (char *)(arg(a, "email") ?: "");
-	m.picture_url = (char *)(arg(a, "picture-url") ?: "");
-	ctl_ask(c, IMSG_STORE_USER_CREATE, &m.base, "user", 1);
-}
-
-static int
-user_query(struct ctl_conn *c, struct ctl_args *a, Coordd__UserQuery *q,
-    int required)
-{
-	const char	*id = arg(a, "identifier"), *name = arg(a, "name");
-
-	if (id != NULL && parse_id(id, &q->id) == -1) {
-		fail(c, "invalid --identifier \"%s\"", id);
-		return (-1);
-	}
-	if (name == NULL && a->npos > 0 && required)
-		name = a->pos[0];
-	q->name = (char *)(name ?: "");
-	if (required && id == NULL && name == NULL) {
-		fail(c, "--identifier or --name is required");
-		return (-1);
+	if (argc == 1 && strcmp(argv[0], "health") == 0) {
+		run_health(c, NULL);
+		return (1);
 	}
 	return (0);
-}
-
-static void
-run_user_list(struct ctl_conn *c, struct ctl_args *a)
-{
-	Coordd__UserQuery	q = COORDD__USER_QUERY__INIT;
-
-	if (user_query(c, a, &q, 0) == -1)
-		return;
-	q.email = (char *)(arg(a, "email") ?: "");
-	ctl_ask(c, IMSG_STORE_USER_LIST, &q.base, "users", 0);
-}
-
-static void
-run_user_rename(struct ctl_conn *c, struct ctl_args *a)
-{
-	Coordd__UserRename	m = COORDD__USER_RENAME__INIT;
-	const char		*id = arg(a, "identifier");
-	const char		*old = arg(a, "name"), *nname = arg(a, "new-name");
-
-	/* Also "users rename OLD NEW", the form people type first. */
-	if (a->npos == 2 && old == NULL && id == NULL && nname == NULL) {
-		old = a->pos[0];
-		nname = a->pos[1];
-	} else if (a->npos != 0)
-		return (fail(c, "usage: users rename -n OLD -r NEW"));
-	if (nname == NULL)
-		return (fail(c, "--new-name is required"));
-	if (id == NULL && old == NULL)
-		return (fail(c, "--identifier or --name is required"));
-	if (id != NULL && parse_id(id, &m.id) == -1)
-		return (fail(c, "invalid --identifier \"%s\"", id));
-	m.old_name = (char *)(old ?: "");
-	m.new_name = (char *)nname;
-	ctl_ask(c, IMSG_STORE_USER_RENAME, &m.base, "user", 1);
-}
-
-static void
-run_user_delete(struct ctl_conn *c, struct ctl_args *a)
-{
-	Coordd__UserQuery	q = COORDD__USER_QUERY__INIT;
-
-	if (user_query(c, a, &q, 1) == -1)
-		return;
-	ctl_ask(c, IMSG_STORE_USER_DELETE, &q.base, "User destroyed", 0);
-}
-
-static int
-parse_expiration(struct ctl_conn *c, const char *s, long long dflt,
-    int64_t *out)
-{
-	long long	secs = dflt;
-
-	if (s != NULL && (secs = config_parse_duration(s)) < 0) {
-		fail(c, "invalid --expiration \"%s\" (use e.g. 1h, 90d)", s);
-		return (-1);
-	}
-	/* 0 means never; a duration that rounds to 0 is a mistake. */
-	if (s != NULL && secs == 0 && strcmp(s, "0") != 0) {
-		fail(c, "--expiration \"%s\" is shorter than a second", s);
-		return (-1);
-	}
-	*out = secs == 0 ? 0 : (int64_t)time(NULL) + secs;
-	return (0);
-}
-
-static int
-split_tags(struct ctl_conn *c, const char *s, char **tags, size_t *ntags,
-    char *buf, size_t buflen)
-{
-	char	*p, *tok;
-
-	*ntags = 0;
-	if (s == NULL)
-		return (0);
-	if (strlcpy(buf, s, buflen) >= buflen) {
-		fail(c, "--tags too long");
-		return (-1);
-	}
-	for (p = buf; (tok = strsep(&p, ",")) != NULL;) {
-		if (*tok == '\0')
-			continue;
-		if (strncmp(tok, "tag:", 4) != 0 || tok[4] == '\0') {
-			fail(c, "invalid tag \"%s\": tags look like tag:name",
-			    tok);
-			return (-1);
-		}
-		if (*ntags == CTL_MAX_ARGS) {
-			fail(c, "too many tags");
-			return (-1);
-		}
-		tags[(*ntags)++] = tok;
-	}
-	return (0);
-}
-
-static void
-user_ref(const char *u, uint64_t *id, char **name)
-{
-	const char	*errstr;
-
-	*id = 0;
-	*name = "";
-	if (u == NULL)
-		return;
-	*id = strtonum(u, 1, INT64_MAX, &errstr);
-	if (errstr != NULL) {
-		*id = 0;
-		*name = (char *)u;
-	}
-}
-
-static void
-run_pak_create(struct ctl_conn *c, struct ctl_args *a)
-{
-	Coordd__PakCreate	 m = COORDD__PAK_CREATE__INIT;
-	char			*tags[CTL_MAX_ARGS], buf[CTL_MAX_ARGLEN + 1];
-	size_t			 ntags;
-
-	user_ref(arg(a, "user"), &m.user_id, &m.user_name);
-	if (parse_expiration(c, arg(a, "expiration"), 3600,
-	    &m.expiration) == -1)
-		return;
-	if (split_tags(c, arg(a, "tags"), tags, &ntags, buf,
-	    sizeof(buf)) == -1)
-		return;
-	if (m.user_id == 0 && m.user_name[0] == '\0' && ntags == 0)
-		return (fail(c, "a pre-auth key needs --user or --tags"));
-	m.reusable = arg(a, "reusable") != NULL;
-	m.ephemeral = arg(a, "ephemeral") != NULL;
-	m.tags = tags;
-	m.n_tags = ntags;
-	ctl_ask(c, IMSG_STORE_PAK_CREATE, &m.base, "preauthkey", 1);
-}
-
-static void
-run_pak_list(struct ctl_conn *c, struct ctl_args *a)
-{
-	Coordd__PakQuery	q = COORDD__PAK_QUERY__INIT;
-
-	user_ref(arg(a, "user"), &q.user_id, &q.user_name);
-	ctl_ask(c, IMSG_STORE_PAK_LIST, &q.base, "preauthkeys", 0);
-}
-
-static void
-run_pak_expire(struct ctl_conn *c, struct ctl_args *a)
-{
-	Coordd__PakQuery	 q = COORDD__PAK_QUERY__INIT;
-	const char		*id = arg(a, "id");
-
-	if (id == NULL)
-		return (fail(c, "--id is required"));
-	if (parse_id(id, &q.id) == -1)
-		return (fail(c, "invalid --id \"%s\"", id));
-	ctl_ask(c, IMSG_STORE_PAK_EXPIRE, &q.base, "Key expired", 0);
-}
-
-static void
-run_apikey_create(struct ctl_conn *c, struct ctl_args *a)
-{
-	Coordd__ApiKeyCreate	m = COORDD__API_KEY_CREATE__INIT;
-
-	if (parse_expiration(c, arg(a, "expiration"), 90LL * 86400,
-	    &m.expiration) == -1)
-		return;
-	ctl_ask(c, IMSG_STORE_APIKEY_CREATE, &m.base, "text", 1);
-}
-
-static void
-run_apikey_list(struct ctl_conn *c, struct ctl_args *a)
-{
-	Coordd__ApiKeyQuery	q = COORDD__API_KEY_QUERY__INIT;
-
-	ctl_ask(c, IMSG_STORE_APIKEY_LIST, &q.base, "apikeys", 0);
-}
-
-static int
-apikey_query(struct ctl_conn *c, struct ctl_args *a, Coordd__ApiKeyQuery *q)
-{
-	const char	*id = arg(a, "id"), *prefix = arg(a, "prefix");
-
-	if ((id == NULL) == (prefix == NULL)) {
-		fail(c, "give one of --prefix or --id");
-		return (-1);
-	}
-	if (id != NULL && parse_id(id, &q->id) == -1) {
-		fail(c, "invalid --id \"%s\"", id);
-		return (-1);
-	}
-	q->prefix = (char *)(prefix ?: "");
-	return (0);
-}
-
-static void
-run_apikey_expire(struct ctl_conn *c, struct ctl_args *a)
-{
-	Coordd__ApiKeyQuery	q = COORDD__API_KEY_QUERY__INIT;
-
-	if (apikey_query(c, a, &q) == 0)
-		ctl_ask(c, IMSG_STORE_APIKEY_EXPIRE, &q.base, "Key expired",
-		    0);
-}
-
-static void
-run_apikey_delete(struct ctl_conn *c, struct ctl_args *a)
-{
-	Coordd__ApiKeyQuery	q = COORDD__API_KEY_QUERY__INIT;
-
-	if (apikey_query(c, a, &q) == 0)
-		ctl_ask(c, IMSG_STORE_APIKEY_DELETE, &q.base, "Key deleted",
-		    0);
-}
-
-static void
-run_node_list(struct ctl_conn *c, struct ctl_args *a)
-{
-	Coordd__NodeQuery	q = COORDD__NODE_QUERY__INIT;
-
-	q.user_name = (char *)(arg(a, "user") ?: "");
-	ctl_ask(c, IMSG_STORE_NODE_LIST, &q.base, "nodes", 0);
-}
-
-static int
-node_id(struct ctl_conn *c, struct ctl_args *a, uint64_t *id)
-{
-	const char	*s = arg(a, "identifier");
-
-	if (s == NULL) {
-		fail(c, "--identifier is required");
-		return (-1);
-	}
-	if (parse_id(s, id) == -1) {
-		fail(c, "invalid --identifier \"%s\"", s);
-		return (-1);
-	}
-	return (0);
-}
-
-static void
-run_node_delete(struct ctl_conn *c, struct ctl_args *a)
-{
-	Coordd__NodeQuery	q = COORDD__NODE_QUERY__INIT;
-
-	if (node_id(c, a, &q.id) == 0)
-		ctl_ask(c, IMSG_STORE_NODE_DELETE, &q.base, "Node deleted", 0);
-}
-
-/* RFC 3339 in UTC ("2026-01-02T03:04:05Z"); -1 if it is not. */
-static int
-parse_rfc3339(const char *s, int64_t *out)
-{
-	struct tm	 tm;
-	const char	*end;
-	time_t		 t;
-
-	memset(&tm, 0, sizeof(tm));
-	if ((end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
-		return (-1);
-	if (strcmp(end, "Z") != 0 && strcmp(end, "+00:00") != 0)
-		return (-1);
-	if ((t = timegm(&tm)) <= 0)
-		return (-1);
-	*out = t;
-	return (0);
-}
-
-static void
-run_node_expire(struct ctl_conn *c, struct ctl_args *a)
-{
-	Coordd__NodeExpire	 m = COORDD__NODE_EXPIRE__INIT;
-	const char		*e = arg(a, "expiry");
-
-	if (node_id(c, a, &m.id) == -1)
-		return;
-	if (e != NULL && e[0] != '\0' && parse_rfc3339(e, &m.expiry) == -1)
-		return (fail(c, "invalid --expiry \"%s\" (use RFC 3339, "
-		    "e.g. 2026-01-02T15:04:05Z)", e));
-	m.disable = arg(a, "disable") != NULL;
-	ctl_ask(c, IMSG_STORE_NODE_EXPIRE, &m.base, "node", 1);
-}
-
-static void
-run_node_rename(struct ctl_conn *c, struct ctl_args *a)
-{
-	Coordd__NodeRename	m = COORDD__NODE_RENAME__INIT;
-
-	if (node_id(c, a, &m.id) == -1)
-		return;
-	if (a->npos != 1)
-		return (fail(c, "usage: nodes rename -i ID NEW_NAME"));
-	m.new_name = (char *)a->pos[0];
-	ctl_ask(c, IMSG_STORE_NODE_RENAME, &m.base, "node", 1);
-}
-
-/* A node registered by the admin for a user, without a client. */
-static void
-run_debug_create_node(struct ctl_conn *c, struct ctl_args *a)
-{
-	Coordd__NodeRegister	 m = COORDD__NODE_REGISTER__INIT;
-	const char		*name = arg(a, "name"), *user = arg(a, "user");
-	const char		*key = arg(a, "key");
-	char			 mkey[128];
-
-	if (name == NULL || user == NULL || key == NULL)
-		return (fail(c, "--name, --user and --key are required"));
-	if (arg(a, "route") != NULL)
-		return (fail(c, "--route is not supported yet"));
-	if (name[0] == '\0' || user[0] == '\0')
-		return (fail(c, "--name and --user must not be empty"));
-	/* headscale takes the key with or without its "mkey:". */
-	if (strncmp(key, "mkey:", 5) != 0) {
-		snprintf(mkey, sizeof(mkey), "mkey:%s", key);
-		key = mkey;
-	}
-	m.machine_key = (char *)key;
-	m.hostname = (char *)name;
-	m.user = (char *)user;
-	ctl_ask(c, IMSG_STORE_NODE_REGISTER, &m.base, "node", 1);
 }
 
 void
@@ -707,9 +274,11 @@ ctl_command(struct ctl_conn *c, int argc, char **argv)
 	char			 err[512];
 	size_t			 i;
 
+	if (ctl_single(c, argc, argv))
+		return;
 	if (argc < 2)
-		return (fail(c, "usage: coordctl "
-		    "users|nodes|preauthkeys|apikeys|debug "
+		return (ctl_fail(c, "usage: coordctl "
+		    "users|nodes|preauthkeys|apikeys|debug|auth|policy|health "
 		    "command ..."));
 	for (i = 0; i < nitems(ctl_cmds); i++) {
 		cmd = &ctl_cmds[i];
@@ -718,11 +287,11 @@ ctl_command(struct ctl_conn *c, int argc, char **argv)
 			break;
 	}
 	if (i == nitems(ctl_cmds))
-		return (fail(c, "unknown command \"%s %s\"", argv[0],
+		return (ctl_fail(c, "unknown command \"%s %s\"", argv[0],
 		    argv[1]));
 	if (ctl_parse_args(cmd, argc - 2, argv + 2, &a, err,
 	    sizeof(err)) == -1)
-		return (fail(c, "%s", err));
+		return (ctl_fail(c, "%s", err));
 	a.cmd = cmd;
 	cmd->run(c, &a);
 }

@@ -12,6 +12,7 @@
 #include "apid.h"
 #include "util.h"
 
+#include "store.pb-c.h"
 #include "types.pb-c.h"
 
 static json_t *
@@ -90,6 +91,36 @@ json_apikey(const void *arg)
 	    "lastSeen", json_ts(k->last_seen)));
 }
 
+static json_t *
+json_strv(char **v, size_t n)
+{
+	json_t	*a = json_array();
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_str(v[i]));
+	return (a);
+}
+
+/* The routes a node advertises: RoutableIPs of its last Hostinfo. */
+static json_t *
+json_advertised(const char *hostinfo)
+{
+	json_t	*hi, *ips, *a, *e;
+	size_t	 i;
+
+	a = json_array();
+	if (hostinfo == NULL || hostinfo[0] == '\0' ||
+	    (hi = json_loads(hostinfo, 0, NULL)) == NULL)
+		return (a);
+	ips = json_object_get(hi, "RoutableIPs");
+	json_array_foreach(ips, i, e)
+		if (json_is_string(e))
+			json_array_append(a, e);
+	json_decref(hi);
+	return (a);
+}
+
 static const char *
 json_regmethod(const char *m)
 {
@@ -128,7 +159,7 @@ json_node(const void *arg)
 	    "ipAddresses", ips,
 	    "name", json_str(n->hostname),
 	    "user", n->user != NULL ? json_user(n->user) : json_null(),
-	    "lastSeen", json_null(),
+	    "lastSeen", json_ts(n->last_seen),
 	    "expiry", json_ts(n->expiry),
 	    "preAuthKey", json_null(),
 	    "createdAt", json_ts(n->created_at),
@@ -139,9 +170,20 @@ json_node(const void *arg)
 		json_decref(tags);
 		return (NULL);
 	}
-	json_object_set_new(o, "approvedRoutes", json_array());
-	json_object_set_new(o, "availableRoutes", json_array());
+	json_object_set_new(o, "approvedRoutes", json_strv(
+	    n->approved_routes, n->n_approved_routes));
+	json_object_set_new(o, "availableRoutes", json_advertised(n->host_info));
 	json_object_set_new(o, "subnetRoutes", json_array());
 	json_object_set_new(o, "tags", tags);
 	return (o);
+}
+
+json_t *
+json_policy(const void *arg)
+{
+	const Coordd__Policy	*p = arg;
+
+	return (json_pack("{s:o, s:o}",
+	    "policy", json_str(p->data),
+	    "updatedAt", json_ts(p->updated_at)));
 }

@@ -84,6 +84,7 @@ enum imsg_type {
 	IMSG_STORE_PAK_CREATE = 230,
 	IMSG_STORE_PAK_LIST = 231,
 	IMSG_STORE_PAK_EXPIRE = 232,
+	IMSG_STORE_PAK_DELETE = 233,	/* PakQuery -> Result */
 	IMSG_STORE_APIKEY_CREATE = 240,
 	IMSG_STORE_APIKEY_LIST = 241,
 	IMSG_STORE_APIKEY_EXPIRE = 242,
@@ -95,12 +96,19 @@ enum imsg_type {
 	IMSG_STORE_NODE_EXPIRE = 253,	/* NodeExpire -> Node, DONE */
 	IMSG_STORE_NODE_RENAME = 254,	/* NodeRename -> Node, DONE */
 	IMSG_STORE_NODE_UPDATE = 255,	/* NodeUpdate -> Result */
+	IMSG_STORE_NODE_TAGS = 256,	/* NodeTags -> Node, DONE */
+	IMSG_STORE_NODE_ROUTES = 257,	/* NodeRoutes -> Node, DONE */
+	IMSG_STORE_NODE_MOVE = 258,	/* NodeMove -> Node, DONE */
+	IMSG_STORE_NODE_BACKFILL = 259,	/* NodeQuery -> Node..., DONE */
+	IMSG_STORE_POLICY_GET = 270,	/* Policy -> Policy, DONE */
+	IMSG_STORE_POLICY_SET = 271,	/* Policy -> Policy, DONE */
 
 	/* Replies from stored. */
 	IMSG_STORE_USER = 260,		/* one User */
 	IMSG_STORE_PAK = 261,		/* one PreAuthKey */
 	IMSG_STORE_APIKEY = 262,	/* one ApiKey */
 	IMSG_STORE_NODE = 263,		/* one Node */
+	IMSG_STORE_POLICY = 264,	/* the Policy */
 
 	/* coordctl <-> apid over the control socket. */
 	IMSG_CTL_HELLO = 300,		/* peerid carries the version */

@@ -1,43 +1,28 @@
 /*
- * coordctl [-s socket] [-o table|json|yaml] command ...
+ * coordctl [-c file] [-o format] [-s socket] [--force] command ...
  *
- * Sends one command to apid over the control socket and prints the
- * answer.  The daemon checks the command; coordctl only picks out its
- * own flags, which may appear anywhere, as in headscale's CLI.
+ * The command line is checked against the command tree of cmdtab.c
+ * (headscale's names, aliases and flags); local commands run here,
+ * the rest go to apid over the control socket with their canonical
+ * names.  Global flags may appear anywhere, as in headscale's CLI.
  */
 #include <sys/types.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 
 #include <err.h>
-#include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
 #include "compat.h"
 #include "coordctl.h"
-#include "imsgev.h"
-#include "types.h"
-
-#include "ctl.pb-c.h"
-
-#define CTL_TIMEOUT_MS	30000
-#define CTL_REPLY_MAX	(256 * 1024 * 1024)
 
 static __dead void
 usage(void)
 {
-	fprintf(stderr, "usage: coordctl [-s socket] [-o table|json|yaml] "
-	    "command ...\n"
-	    "commands:\n"
-	    "  users create NAME | list | rename | destroy\n"
-	    "  preauthkeys create | list | expire\n"
-	    "  apikeys create | list | expire | delete\n");
+	fprintf(stderr, "usage: coordctl [-c file] [-o format] "
+	    "[-s socket] [--force] command ...\n"
+	    "Run \"coordctl help\" for the commands.\n");
 	exit(1);
 }
 
@@ -46,8 +31,10 @@ parse_format(const char *s, enum output_format *fmt)
 {
 	if (strcmp(s, "table") == 0 || strcmp(s, "") == 0)
 		*fmt = OUTPUT_TABLE;
-	else if (strcmp(s, "json") == 0 || strcmp(s, "json-line") == 0)
+	else if (strcmp(s, "json") == 0)
 		*fmt = OUTPUT_JSON;
+	else if (strcmp(s, "json-line") == 0)
+		*fmt = OUTPUT_JSON_LINE;
 	else if (strcmp(s, "yaml") == 0)
 		*fmt = OUTPUT_YAML;
 	else
@@ -55,179 +42,189 @@ parse_format(const char *s, enum output_format *fmt)
 	return (0);
 }
 
-/* Take -s/--socket and -o/--output out of argv, wherever they are. */
-static int
-take_global_flags(int argc, char **argv, const char **sock,
-    enum output_format *fmt)
+static void
+global_flag(struct invocation *inv, const struct flag *fl, const char *val,
+    int *help)
 {
-	const char	*val;
-	int		 i, n = 0, isout;
+	switch (fl->lname[0]) {
+	case 'c':
+		inv->config = val;
+		break;
+	case 'o':
+		if (parse_format(val, &inv->fmt) == -1)
+			errx(1, "unknown output format \"%s\"; use table, "
+			    "json, json-line or yaml", val);
+		break;
+	case 's':
+		inv->socket = val;
+		break;
+	case 'f':
+		inv->force = 1;
+		break;
+	case 'h':
+		*help = 1;
+		break;
+	}
+}
+
+/* Take the global flags out of argv, wherever they are. */
+static int
+take_global_flags(struct invocation *inv, int argc, char **argv, int *help)
+{
+	const struct flag	*fl;
+	const char		*val;
+	int			 i, n = 0;
 
 	for (i = 0; i < argc; i++) {
-		val = NULL;
-		isout = 0;
-		if (strcmp(argv[i], "-o") == 0 ||
-		    strcmp(argv[i], "--output") == 0 ||
-		    strcmp(argv[i], "-s") == 0 ||
-		    strcmp(argv[i], "--socket") == 0) {
-			isout = argv[i][1] == 'o' || argv[i][2] == 'o';
-			if (i + 1 == argc)
-				usage();
-			val = argv[++i];
-		} else if (strncmp(argv[i], "--output=", 9) == 0) {
-			isout = 1;
-			val = argv[i] + 9;
-		} else if (strncmp(argv[i], "--socket=", 9) == 0)
-			val = argv[i] + 9;
-		else if (strcmp(argv[i], "-h") == 0 ||
-		    strcmp(argv[i], "--help") == 0)
-			usage();
-		if (val == NULL)
+		if ((fl = flag_find(global_flags, argv[i], &val)) == NULL) {
 			argv[n++] = argv[i];
-		else if (isout) {
-			if (parse_format(val, fmt) == -1)
-				errx(1, "unknown output format \"%s\"", val);
-		} else
-			*sock = val;
+			continue;
+		}
+		if (fl->arg != NULL && val == NULL) {
+			if (i + 1 == argc)
+				errx(1, "flag --%s needs a value", fl->lname);
+			val = argv[++i];
+		}
+		global_flag(inv, fl, val, help);
 	}
 	return (n);
 }
 
+/* One word for coordd: "--name=value" when val is given. */
+static void
+send_word(struct invocation *inv, const char *word, const char *val)
+{
+	int	rv;
+
+	if (inv->argc == CTL_ARGS_MAX)
+		errx(1, "too many arguments");
+	if (val != NULL)
+		rv = asprintf(&inv->argv[inv->argc], "--%s=%s", word, val);
+	else
+		rv = (inv->argv[inv->argc] = strdup(word)) ? 0 : -1;
+	if (rv == -1)
+		err(1, NULL);
+	inv->argc++;
+}
+
+static void
+send_switch(struct invocation *inv, const char *lname)
+{
+	if (inv->argc == CTL_ARGS_MAX)
+		errx(1, "too many arguments");
+	if (asprintf(&inv->argv[inv->argc], "--%s", lname) == -1)
+		err(1, NULL);
+	inv->argc++;
+}
+
+/* A flag of the command: checked here, sent as --long or --long=value. */
 static int
-ctl_connect(const char *path)
+cmd_flag(struct invocation *inv, int argc, char **argv, int i)
 {
-	struct sockaddr_un	sun;
-	int			fd;
+	const struct flag	*fl;
+	const char		*val;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >=
-	    sizeof(sun.sun_path))
-		errx(1, "socket path too long: %s", path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		err(1, "socket");
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
-		errx(1, "cannot connect to %s: %s (is coordd running?)",
-		    path, strerror(errno));
-	return (fd);
-}
-
-/* Block until one whole message arrives. */
-static void
-ctl_wait(struct imsgbuf *ib, struct imsg *imsg)
-{
-	struct pollfd	pfd;
-	ssize_t		n;
-	int		r;
-
-	for (;;) {
-		if ((r = imsgbuf_get(ib, imsg)) == -1)
-			errx(1, "malformed reply from coordd");
-		if (r == 1)
-			return;
-		pfd.fd = ib->fd;
-		pfd.events = POLLIN;
-		if ((r = poll(&pfd, 1, CTL_TIMEOUT_MS)) == -1)
-			err(1, "poll");
-		if (r == 0)
-			errx(1, "no answer from coordd");
-		if ((n = imsgbuf_read(ib)) == 0)
-			errx(1, "coordd closed the connection");
-		if (n == -1 && errno != EAGAIN)
-			err(1, "read");
+	if ((fl = flag_find(inv->cmd->flags, argv[i], &val)) == NULL)
+		errx(1, "unknown flag %s for \"%s%s%s\"; see \"coordctl "
+		    "%s%s%s --help\"", argv[i],
+		    inv->group ? inv->group->name : "", inv->group ? " " : "",
+		    inv->cmd->name, inv->group ? inv->group->name : "",
+		    inv->group ? " " : "", inv->cmd->name);
+	if (fl->arg != NULL && val == NULL) {
+		if (i + 1 == argc)
+			errx(1, "flag --%s needs a value", fl->lname);
+		val = argv[++i];
 	}
+	if (fl->opts & FL_FILE)
+		inv->file = val;
+	if (fl->opts & FL_LOCAL) {
+		if (strcmp(fl->lname, "tags") == 0)
+			inv->showtags = 1;	/* nodes list -t */
+	} else if (fl->arg != NULL)
+		send_word(inv, fl->lname, val);
+	else
+		send_switch(inv, fl->lname);
+	return (i);
 }
 
-/* Gather the chunks of the reply up to their DONE. */
 static void
-ctl_read_reply(struct imsgbuf *ib, struct chunkbuf *cb)
+parse_cmd_args(struct invocation *inv, int argc, char **argv)
 {
-	struct imsg	imsg;
+	int	i;
 
-	chunkbuf_init(cb, CTL_REPLY_MAX);
-	for (;;) {
-		ctl_wait(ib, &imsg);
-		if (imsg.hdr.type == IMSG_DONE)
-			break;
-		if (imsg.hdr.type == IMSG_CTL_HELLO) {
-			imsg_free(&imsg);
+	for (i = 0; i < argc; i++) {
+		if (argv[i][0] == '-' && argv[i][1] != '\0') {
+			i = cmd_flag(inv, argc, argv, i);
 			continue;
 		}
-		if (imsg.hdr.type != IMSG_CTL_REPLY)
-			errx(1, "unexpected message %u from coordd",
-			    imsg.hdr.type);
-		if (chunkbuf_add(cb, imsg.data, imsg.datalen) == -1)
-			errx(1, "reply from coordd too large");
-		imsg_free(&imsg);
+		inv->pos[inv->npos++] = argv[i];
+		send_word(inv, argv[i], NULL);
 	}
-	imsg_free(&imsg);
 }
 
+/* The command named by the first words; returns how many it took. */
 static int
-ctl_print_reply(struct chunkbuf *cb, enum output_format fmt)
+find_cmd(struct invocation *inv, int argc, char **argv, int help)
 {
-	Coordd__CtlReply	*reply;
-	json_t			*doc;
-	json_error_t		 jerr;
-	int			 rv = 0;
+	const struct cmd	*c;
 
-	if ((reply = coordd__ctl_reply__unpack(NULL, cb->len, cb->buf)) ==
-	    NULL)
-		errx(1, "unexpected reply from coordd");
-	if (reply->status != CTL_OK) {
-		fprintf(stderr, "coordctl: %s\n", reply->error);
-		pb_free(reply);
+	if ((c = cmd_find(cmd_root, argv[0])) == NULL) {
+		if (strcmp(argv[0], "serve") == 0)
+			errx(1, "unknown command \"serve\": coordd(8) is "
+			    "the server");
+		errx(1, "unknown command \"%s\"; run \"coordctl help\" for "
+		    "the list", argv[0]);
+	}
+	if (c->sub == NULL) {
+		inv->cmd = c;
 		return (1);
 	}
-	if (reply->json[0] != '\0') {
-		if ((doc = json_loads(reply->json, JSON_DECODE_ANY,
-		    &jerr)) == NULL)
-			errx(1, "bad JSON from coordd: %s", jerr.text);
-		rv = output_render(stdout, fmt, reply->kind, doc);
-		json_decref(doc);
+	inv->group = c;
+	if (argc < 2 || argv[1][0] == '-') {
+		help_cmd(help ? stdout : stderr, c, NULL);
+		exit(help ? 0 : 1);
 	}
-	pb_free(reply);
-	return (rv);
+	if ((inv->cmd = cmd_find(c->sub, argv[1])) == NULL)
+		errx(1, "unknown command \"%s\" for \"%s\"; run \"coordctl "
+		    "%s --help\" for the list", argv[1], c->name, c->name);
+	return (2);
 }
 
 int
 main(int argc, char *argv[])
 {
-	Coordd__CtlRequest	 req = COORDD__CTL_REQUEST__INIT;
-	struct imsgbuf		 ib;
-	struct chunkbuf		 cb;
-	enum output_format	 fmt = OUTPUT_TABLE;
-	const char		*sock;
-	uint8_t			*buf;
-	size_t			 len;
-	int			 fd, rv;
+	struct invocation	 inv;
+	int			 help = 0, n, rv, i;
 
-	if ((sock = getenv("COORDD_SOCKET")) == NULL)
-		sock = CTL_SOCKET;
-	argc = take_global_flags(argc - 1, argv + 1, &sock, &fmt);
+	memset(&inv, 0, sizeof(inv));
+	inv.fmt = OUTPUT_TABLE;
+	argc = take_global_flags(&inv, argc - 1, argv + 1, &help);
 	argv++;
-	if (argc < 1)
-		usage();
-
-	fd = ctl_connect(sock);
-	if (imsgbuf_init(&ib, fd) == -1)
-		err(1, "imsgbuf_init");
-	if (imsg_compose(&ib, IMSG_CTL_HELLO, CTL_PROTOCOL_VERSION, 0, -1,
-	    NULL, 0) == -1)
-		err(1, "compose");
-	req.argv = argv;
-	req.n_argv = argc;
-	if ((buf = pb_pack(&req.base, &len)) == NULL)
-		err(1, "pack");
-	if (imsg_compose(&ib, IMSG_CTL_COMMAND, 1, 0, -1, buf, len) == -1)
-		errx(1, "command too long");
-	free(buf);
-	if (imsgbuf_flush(&ib) == -1)
-		err(1, "write");
-	ctl_read_reply(&ib, &cb);
-	rv = ctl_print_reply(&cb, fmt);
-	chunkbuf_reset(&cb);
-	imsgbuf_clear(&ib);
-	close(fd);
+	if (argc < 1) {
+		if (!help)
+			usage();
+		help_root(stdout);
+		return (0);
+	}
+	n = find_cmd(&inv, argc, argv, help);
+	if (help) {
+		help_cmd(stdout, inv.group, inv.cmd);
+		return (0);
+	}
+	if (inv.group != NULL)
+		send_word(&inv, inv.group->name, NULL);
+	send_word(&inv, inv.cmd->name, NULL);
+	parse_cmd_args(&inv, argc - n, argv + n);
+	if (inv.cmd->run != NULL)
+		rv = inv.cmd->run(&inv);
+	else {
+		if (inv.cmd->confirm != NULL && ctl_confirm(&inv) == -1)
+			errx(1, "not confirmed; nothing was changed");
+		if (inv.force)
+			send_switch(&inv, "force");
+		rv = ctl_run(&inv);
+	}
+	for (i = 0; i < inv.argc; i++)
+		free(inv.argv[i]);
 	return (rv);
 }

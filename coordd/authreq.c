@@ -1,6 +1,7 @@
 /* Interactive registration's pending requests: see authreq.h. */
 #include <sys/types.h>
 
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,6 +150,35 @@ authreq_find(struct coord *c, const char *id)
 	return (RB_FIND(authreqs, &c->authreqs.byid, &key));
 }
 
+/* Exactly AUTHREQ_PREFIX and AUTHREQ_RANDOM letters or digits. */
+int
+authreq_id_valid(const char *id)
+{
+	size_t	i, plen = strlen(AUTHREQ_PREFIX);
+
+	if (id == NULL || strncmp(id, AUTHREQ_PREFIX, plen) != 0)
+		return (0);
+	for (i = 0; i < AUTHREQ_RANDOM; i++)
+		if (!isalnum((unsigned char)id[plen + i]))
+			return (0);
+	return (id[plen + i] == '\0');
+}
+
+/* A pending request that has not expired, by its auth id. */
+struct authreq *
+authreq_lookup(struct coord *c, const char *id)
+{
+	struct authreq	*ar;
+
+	if (!authreq_id_valid(id))
+		return (NULL);
+	authreq_prune(c);
+	if ((ar = authreq_find(c, id)) == NULL ||
+	    ar->ar_created + authreq_ttl(c) <= time(NULL))
+		return (NULL);
+	return (ar);
+}
+
 static void
 authreq_new_id(char *id, size_t len)
 {
@@ -272,64 +302,103 @@ authreq_follow(struct coord *c, struct h2_stream *st, const char *url,
 struct authreq_reg {
 	struct coord	*rg_coord;
 	char		 rg_id[AUTHREQ_ID_LEN + 1];
+	authreq_done	 rg_done;
+	void		*rg_arg;
+	int		 rg_answered;
 };
+
+static void
+authreq_reg_end(struct authreq_reg *rg, int status, const char *err,
+    const Coordd__Node *n)
+{
+	if (rg->rg_answered)
+		return;
+	rg->rg_answered = 1;
+	if (rg->rg_done != NULL)
+		rg->rg_done(rg->rg_coord, rg->rg_arg, status, err, n);
+}
+
+/* stored registered the node: the waiting follow-ups learn it first. */
+static void
+authreq_registered(struct authreq_reg *rg, Coordd__Node *n)
+{
+	struct coord	*c = rg->rg_coord;
+	struct authreq	*ar = authreq_find(c, rg->rg_id);
+
+	coord_node_upsert(c, n);
+	log_info("register: %s registered node %" PRIu64 " %s", rg->rg_id,
+	    n->id, n->given_name);
+	if (ar != NULL) {
+		authreq_answer_all(ar, register_success(n->user, 0));
+		ar->ar_registering = 0;
+		authreq_free(&c->authreqs, ar);
+	}
+	authreq_reg_end(rg, CTL_OK, "", n);
+}
 
 static void
 authreq_store_cb(struct imsgev *iev, struct imsg *imsg, void *arg)
 {
 	struct authreq_reg	*rg = arg;
-	struct coord		*c = rg->rg_coord;
-	struct authreq		*ar = authreq_find(c, rg->rg_id);
+	struct authreq		*ar;
 	Coordd__Node		*n;
 	char			 err[256];
 	int			 status;
 
-	if (imsg != NULL && imsg->hdr.type == IMSG_STORE_NODE &&
-	    (n = pb_unpack(&coordd__node__descriptor, imsg)) != NULL) {
-		coord_node_upsert(c, n);
-		log_info("register: %s registered node %" PRIu64 " %s",
-		    rg->rg_id, n->id, n->given_name);
-		if (ar != NULL) {
-			authreq_answer_all(ar, register_success(n->user, 0));
-			ar->ar_registering = 0;
-			authreq_free(&c->authreqs, ar);
+	if (imsg != NULL && imsg->hdr.type == IMSG_STORE_NODE) {
+		if ((n = pb_unpack(&coordd__node__descriptor, imsg)) != NULL) {
+			authreq_registered(rg, n);
+			pb_free(n);
 		}
-		pb_free(n);
 		return;		/* DONE follows */
 	}
 	if (imsg != NULL && imsg->hdr.type == IMSG_DONE) {
+		authreq_reg_end(rg, CTL_ERR_INTERNAL, "no node from stored",
+		    NULL);
 		free(rg);
 		return;
 	}
 	if (imsg != NULL && imsg->hdr.type == IMSG_RESULT &&
 	    pb_result(imsg, &status, err, sizeof(err)) == 0)
 		log_warnx("register: %s: %s", rg->rg_id, err);
-	else
-		log_warnx("register: %s: no answer from stored", rg->rg_id);
-	if (ar != NULL)
+	else {
+		status = CTL_ERR_UNAVAILABLE;
+		strlcpy(err, "no answer from stored", sizeof(err));
+		log_warnx("register: %s: %s", rg->rg_id, err);
+	}
+	if ((ar = authreq_find(rg->rg_coord, rg->rg_id)) != NULL)
 		ar->ar_registering = 0;
+	authreq_reg_end(rg, status != CTL_OK ? status : CTL_ERR_INTERNAL,
+	    err, NULL);
 	free(rg);
 }
 
 /*
- * An admin registers auth id to user: stored creates the node (or
- * re-keys the machine's), and the waiting follow-ups learn it.
+ * An admin registers auth id to user (a name): stored creates the node
+ * (or re-keys the machine's), the waiting follow-ups learn it, and done
+ * is called once with the outcome.  Returns CTL_OK when under way, else
+ * a ctl_status with err set (done is then not called).
  */
 int
 authreq_register(struct coord *c, const char *id, const char *user,
-    char *err, size_t errlen)
+    authreq_done done, void *arg, char *err, size_t errlen)
 {
 	Coordd__NodeRegister	 req = COORDD__NODE_REGISTER__INIT;
 	struct authreq		*ar;
 	struct authreq_reg	*rg;
 
-	if ((ar = authreq_find(c, id)) == NULL) {
-		snprintf(err, errlen, "no pending registration %s", id);
-		return (-1);
+	if ((ar = authreq_lookup(c, id)) == NULL) {
+		snprintf(err, errlen, "no pending registration %s",
+		    authreq_id_valid(id) ? id : "with that id");
+		return (CTL_ERR_NOTFOUND);
+	}
+	if (ar->ar_registering) {
+		snprintf(err, errlen, "%s is being registered", id);
+		return (CTL_ERR_EXISTS);
 	}
 	if (c->peers[PROC_STORE] == NULL) {
 		snprintf(err, errlen, "stored is not available");
-		return (-1);
+		return (CTL_ERR_UNAVAILABLE);
 	}
 	req.machine_key = ar->ar_machine_key;
 	req.node_key = ar->ar_node_key;
@@ -340,13 +409,15 @@ authreq_register(struct coord *c, const char *id, const char *user,
 	if ((rg = calloc(1, sizeof(*rg))) == NULL)
 		fatal("%s", __func__);
 	rg->rg_coord = c;
+	rg->rg_done = done;
+	rg->rg_arg = arg;
 	strlcpy(rg->rg_id, id, sizeof(rg->rg_id));
 	if (imsgev_request(c->peers[PROC_STORE], IMSG_STORE_NODE_REGISTER, -1,
 	    &req.base, COORD_STORE_TIMEOUT_MS, authreq_store_cb, rg) == -1) {
 		free(rg);
 		snprintf(err, errlen, "cannot reach stored");
-		return (-1);
+		return (CTL_ERR_UNAVAILABLE);
 	}
 	ar->ar_registering = 1;
-	return (0);
+	return (CTL_OK);
 }

@@ -18,6 +18,8 @@
 
 #include <event.h>
 
+#include "types.pb-c.h"
+
 #define AUTHREQ_PREFIX		"hskey-authreq-"
 #define AUTHREQ_RANDOM		24
 #define AUTHREQ_ID_LEN		(sizeof(AUTHREQ_PREFIX) - 1 + AUTHREQ_RANDOM)
@@ -68,7 +70,13 @@ const char	*authreq_start(struct coord *, const char *, const char *,
 int		 authreq_follow(struct coord *, struct h2_stream *,
 		    const char *, const char *, const char *);
 struct authreq	*authreq_find(struct coord *, const char *);
+struct authreq	*authreq_lookup(struct coord *, const char *);
+int		 authreq_id_valid(const char *);
+
+/* The end of a registration: a ctl_status, its text, the node or NULL. */
+typedef void	(*authreq_done)(struct coord *, void *, int, const char *,
+		    const Coordd__Node *);
 int		 authreq_register(struct coord *, const char *, const char *,
-		    char *, size_t);
+		    authreq_done, void *, char *, size_t);
 
 #endif /* AUTHREQ_H */

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include <inttypes.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -39,6 +40,7 @@ static void
 coord_apply_snapshot(struct coord *c, struct imsg *imsg)
 {
 	Coordd__Snapshot	*snap;
+	struct replica_node	*old, *n;
 	size_t			 i;
 
 	if ((snap = pb_unpack(&coordd__snapshot__descriptor, imsg)) == NULL) {
@@ -51,11 +53,14 @@ coord_apply_snapshot(struct coord *c, struct imsg *imsg)
 		if (replica_user_put(&c->replica, snap->users[i]) == -1)
 			fatal("replica");
 	for (i = 0; i < snap->n_nodes; i++) {
-		if (replica_node_put(&c->replica, snap->nodes[i], NULL) == -1)
+		if (replica_node_put(&c->replica, snap->nodes[i], &old) == -1)
 			fatal("replica");
+		n = replica_node_get(&c->replica, snap->nodes[i]->id);
 		/* Give clients time to come back before ephemeral GC. */
-		replica_node_get(&c->replica,
-		    snap->nodes[i]->id)->offline_since = time(NULL);
+		n->offline_since = time(NULL);
+		/* No sessions yet: nobody to tell of primaries. */
+		routes_node_update(&c->routes, &c->replica, old, n, NULL);
+		replica_node_free(old);
 	}
 	pb_free(snap);
 }
@@ -87,6 +92,7 @@ coord_subscribe(struct coord *c)
 	/* Sessions follow the replica; clients re-poll for full maps. */
 	map_sessions_end_all(c);
 	replica_clear(&c->replica);
+	routes_clear(&c->routes);
 	hello.proc = PROC_COORD;
 	if (imsgev_request(c->peers[PROC_STORE], IMSG_STORE_HELLO, -1,
 	    &hello.base, COORD_STORE_TIMEOUT_MS, coord_snapshot_cb, c) == -1)
@@ -173,12 +179,19 @@ coord_noise_start(struct coord *c)
 void
 coord_node_upsert(struct coord *c, const Coordd__Node *m)
 {
-	struct replica_node	*old;
+	struct replica_node	*old, *n;
+	struct route_changes	 ch;
 
 	if (replica_node_put(&c->replica, m, &old) == -1)
 		fatal("replica");
-	if (c->replica.synced)
-		map_node_upserted(c, old, replica_node_get(&c->replica, m->id));
+	n = replica_node_get(&c->replica, m->id);
+	memset(&ch, 0, sizeof(ch));
+	routes_node_update(&c->routes, &c->replica, old, n, &ch);
+	if (c->replica.synced) {
+		map_node_upserted(c, old, n, routes_changes_has(&ch, n->id));
+		map_routes_changed(c, &ch, n->id);
+	}
+	routes_changes_free(&ch);
 	replica_node_free(old);
 }
 
@@ -186,11 +199,16 @@ static void
 coord_node_delete(struct coord *c, uint64_t id)
 {
 	struct replica_node	*old;
+	struct route_changes	 ch;
 
 	if ((old = replica_node_detach(&c->replica, id)) == NULL)
 		return;
+	memset(&ch, 0, sizeof(ch));
+	routes_node_update(&c->routes, &c->replica, old, NULL, &ch);
 	map_node_deleted(c, old);
 	derp_node_gone(c->derp, old->node_key);
+	map_routes_changed(c, &ch, id);
+	routes_changes_free(&ch);
 	replica_node_free(old);
 }
 
@@ -254,6 +272,18 @@ coord_dispatch_peer(struct imsgev *iev, struct imsg *imsg, void *arg)
 		break;
 	case IMSG_AUTH_PING:
 	case IMSG_API_PING:
+		break;
+	case IMSG_API_AUTH_REGISTER:
+	case IMSG_API_NODE_STATE:
+		/* Only apid may ask. */
+		if (iev != c->peers[PROC_API]) {
+			log_warnx("%s: imsg %u is apid's, disconnecting",
+			    iev->name, imsg->hdr.type);
+			imsgev_close(iev);
+		} else if (imsg->hdr.type == IMSG_API_AUTH_REGISTER)
+			coord_api_auth_register(c, iev, imsg);
+		else
+			coord_api_node_state(c, iev, imsg);
 		break;
 	default:
 		log_warnx("%s: unexpected imsg %u, disconnecting", iev->name,
@@ -351,6 +381,11 @@ coord_sweep_cb(int fd, short ev, void *arg)
 	if (c->ephemeral_timeout > 0)
 		tv.tv_sec = 1;
 	map_ephemeral_sweep(c);
+	/*
+	 * A tailnet coming up leaves hundreds of MB of freed map buffers
+	 * that glibc keeps; give them back rather than hold the peak.
+	 */
+	malloc_trim(0);
 	evtimer_add(&c->sweep_ev, &tv);
 }
 
@@ -403,6 +438,7 @@ coordinator_main(void)
 	the_coord = &coord;
 	replica_init(&coord.replica);
 	TAILQ_INIT(&coord.conns);
+	RB_INIT(&coord.conn_ids);
 	/* Echo and streaming routes for the protocol tests only. */
 	coord.test_routes = getenv("COORDD_TEST_ROUTES") != NULL &&
 	    strcmp(getenv("COORDD_TEST_ROUTES"), "1") == 0;
@@ -423,6 +459,7 @@ coordinator_main(void)
 	map_init(&coord);
 	coord.derp = derp_server_new(&coord);
 	authreq_init(&coord.authreqs);
+	routes_init(&coord.routes);
 	evtimer_set(&coord.sweep_ev, coord_sweep_cb, &coord);
 	coord_sweep_cb(-1, 0, &coord);
 	proc_child_start(PROC_COORD, &coord_hooks);
@@ -439,6 +476,7 @@ coordinator_main(void)
 	coord.metrics = NULL;
 	proc_peers_close(coord.peers, PROC_MAX);
 	replica_clear(&coord.replica);
+	routes_clear(&coord.routes);
 	config_free(coord.conf);
 	exit(0);
 }

@@ -50,15 +50,25 @@ front_listen(struct coord *c, int fd)
 	evtimer_set(&c->listen_pause, front_accept, c);
 }
 
+int
+conn_id_cmp(struct conn *a, struct conn *b)
+{
+	return (a->id < b->id ? -1 : a->id > b->id);
+}
+
+RB_GENERATE(conn_ids, conn, id_entry, conn_id_cmp);
+
+/*
+ * The connection a reply from another process is for, if it is still
+ * there: looked up for every stored answer, so not a list walk.
+ */
 struct conn *
 front_find(struct coord *c, uint64_t id)
 {
-	struct conn	*conn;
+	struct conn	k;
 
-	TAILQ_FOREACH(conn, &c->conns, entry)
-		if (conn->id == id)
-			return (conn);
-	return (NULL);
+	k.id = id;
+	return (RB_FIND(conn_ids, &c->conn_ids, &k));
 }
 
 static void
@@ -140,6 +150,7 @@ front_accept(int fd, short event, void *arg)
 	peer_name(&ss, conn->peer, sizeof(conn->peer));
 	source_addr(&ss, conn->src, &conn->srclen);
 	TAILQ_INSERT_TAIL(&c->conns, conn, entry);
+	RB_INSERT(conn_ids, &c->conn_ids, conn);
 	c->nconns++;
 	/* A client that dribbles its request head is cut off. */
 	bufferevent_set_timeouts(conn->bev, &tv, &tv);
@@ -156,6 +167,7 @@ conn_close(struct conn *conn)
 	struct coord	*c = conn->coord;
 
 	TAILQ_REMOVE(&c->conns, conn, entry);
+	RB_REMOVE(conn_ids, &c->conn_ids, conn);
 	c->nconns--;
 	if (conn->bev != NULL)
 		bufferevent_free(conn->bev);
@@ -171,6 +183,7 @@ conn_close(struct conn *conn)
 	if (conn->plain != NULL)
 		evbuffer_free(conn->plain);
 	ts2021_ws_free(conn->ws);
+	apifwd_free(conn->api);
 	free(conn);
 }
 
@@ -397,6 +410,10 @@ conn_http(struct conn *conn)
 	else if (strcmp(req->path, "/generate_204") == 0 &&
 	    strcmp(req->method, "GET") == 0)
 		route_generate_204(conn, req);
+	else if (strncmp(req->path, "/register/", 10) == 0)
+		regpage_route(conn, req);
+	else if (apifwd_match(req))
+		apifwd_start(conn, req);
 	else {
 		body = "not found\n";
 		conn_respond(conn, 404, "text/plain", body, strlen(body),
@@ -416,6 +433,9 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 		break;
 	case CONN_NOISE:
 		ts2021_read(conn);
+		break;
+	case CONN_API:
+		apifwd_read(conn);
 		break;
 	case CONN_HANDSHAKE:
 	case CONN_CLOSING:

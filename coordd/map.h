@@ -29,11 +29,13 @@
 #define MAP_TAGGED_USER_ID	2147455555	/* headscale's tagged-devices */
 
 struct config;
+struct evbuffer;
 struct coord;
 struct h2_stream;
 struct imsg;
 struct imsgev;
 struct replica_node;
+struct route_changes;
 
 struct map_session {
 	TAILQ_ENTRY(map_session) ms_entry;
@@ -51,10 +53,14 @@ void		 map_route(struct h2_stream *);
 /* mapjson.c: what maps are made of */
 const char	*mapjson_node(struct coord *, struct replica_node *);
 char		*mapjson_full(struct coord *, struct replica_node *, size_t *);
+char		*mapjson_full_head(struct coord *, struct replica_node *,
+		    size_t *);
+char		*mapjson_take(struct evbuffer *, size_t *);
 char		*mapjson_node_delta(struct coord *, const char *,
 		    struct replica_node *, size_t *);
-char		*mapjson_patch(struct replica_node *, struct replica_node *,
-		    size_t *);
+char		*mapjson_patch(struct replica_node *, struct replica_node *);
+void		 mapjson_user_profiles(struct coord *, struct evbuffer *,
+		    const uint64_t *, size_t);
 int		 mapjson_peer_visible(const struct replica_node *);
 
 /* mapsess.c: sessions and the fan-out of changes */
@@ -63,10 +69,15 @@ void		 map_free(struct coord *);
 int		 map_session_start(struct h2_stream *, struct replica_node *);
 void		 map_sessions_end_all(struct coord *);
 void		 map_node_upserted(struct coord *, struct replica_node *,
-		    struct replica_node *);
+		    struct replica_node *, int);
+void		 map_routes_changed(struct coord *,
+		    const struct route_changes *, uint64_t);
 void		 map_node_deleted(struct coord *, struct replica_node *);
 void		 map_config_changed(struct coord *, const struct config *);
 void		 map_ephemeral_sweep(struct coord *);
 void		 map_store_cb(struct imsgev *, struct imsg *, void *);
+void		 map_send(struct map_session *, const char *, size_t);
+void		 map_broadcast_unless(struct coord *, const char *, size_t,
+		    int (*)(void *, uint64_t), void *);
 
 #endif /* MAP_H */

@@ -25,6 +25,7 @@ struct mapframer {
 int	 mapframe_init(struct mapframer *);
 void	 mapframe_free(struct mapframer *);
 uint8_t	*mapframe_encode(struct mapframer *, const char *, size_t, size_t *);
+uint8_t	*mapframe_zstd(struct mapframer *, const char *, size_t, size_t *);
 const uint8_t *mapframe_keepalive(const struct mapframer *, size_t *);
 
 #endif /* MAPFRAME_H */

@@ -15,10 +15,12 @@
 #include <event2/buffer.h>
 #include <jansson.h>
 
+#include "compat.h"
 #include "config.h"
 #include "coordinator.h"
 #include "log.h"
 #include "map.h"
+#include "routes.h"
 #include "util.h"
 
 #define GO_ZERO_TIME	"0001-01-01T00:00:00Z"
@@ -91,6 +93,39 @@ node_addresses(const struct replica_node *n)
 	return (a);
 }
 
+/*
+ * Addresses, then the subnet routes peers reach through this node (it
+ * is their primary) and the exit routes it serves.
+ */
+static json_t *
+node_allowed_ips(struct coord *c, const struct replica_node *n)
+{
+	const char	*v[ROUTES_MAX];
+	json_t		*a;
+	size_t		 i, k;
+
+	a = node_addresses(n);
+	k = routes_primary(&c->routes, n, v, nitems(v));
+	k += routes_exit(n, v + k, nitems(v) - k);
+	for (i = 0; i < k; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return (a);
+}
+
+static json_t *
+node_primary_routes(struct coord *c, const struct replica_node *n)
+{
+	const char	*v[ROUTES_MAX];
+	json_t		*a;
+	size_t		 i, k;
+
+	a = json_array();
+	k = routes_primary(&c->routes, n, v, nitems(v));
+	for (i = 0; i < k; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return (a);
+}
+
 static json_t *
 node_hostinfo(const struct replica_node *n)
 {
@@ -124,7 +159,7 @@ node_build(struct coord *c, const struct replica_node *n)
 	json_object_set_new(o, "Machine", json_string(n->machine_key));
 	json_object_set_new(o, "DiscoKey", json_string(n->disco_key));
 	json_object_set_new(o, "Addresses", node_addresses(n));
-	json_object_set_new(o, "AllowedIPs", node_addresses(n));
+	json_object_set_new(o, "AllowedIPs", node_allowed_ips(c, n));
 	json_object_set_new(o, "Endpoints",
 	    json_strv(n->endpoints, n->nendpoints));
 	if (n->home_derp > 0)
@@ -136,7 +171,7 @@ node_build(struct coord *c, const struct replica_node *n)
 		json_object_set_new(o, "Cap", json_integer(n->cap));
 	if (n->ntags > 0)
 		json_object_set_new(o, "Tags", json_strv(n->tags, n->ntags));
-	json_object_set_new(o, "PrimaryRoutes", json_array());
+	json_object_set_new(o, "PrimaryRoutes", node_primary_routes(c, n));
 	json_object_set_new(o, "Online", json_boolean(n->online));
 	if (!n->online && n->last_seen > 0)
 		json_object_set_new(o, "LastSeen", json_time(n->last_seen));
@@ -158,6 +193,8 @@ mapjson_node(struct coord *c, struct replica_node *n)
 	    (n->json = json_dumps(o, JSON_COMPACT)) == NULL)
 		fatalx("%s: out of memory", __func__);
 	json_decref(o);
+	/* Never reused, unlike an address: cached blocks check it. */
+	n->json_gen = ++c->json_gen;
 	return (n->json);
 }
 
@@ -198,8 +235,42 @@ user_profiles_all(struct coord *c, struct evbuffer *b)
 	evbuffer_add(b, "]", 1);
 }
 
-static char *
-evbuffer_take_string(struct evbuffer *b, size_t *len)
+/*
+ * ",\"UserProfiles\":[...]" for the owners of nodes that peers hear of
+ * (they may be new to them), each once.
+ */
+void
+mapjson_user_profiles(struct coord *c, struct evbuffer *b,
+    const uint64_t *ids, size_t n)
+{
+	struct replica_user	*u;
+	size_t			 i, j;
+	int			 tagged = 0, first = 1;
+
+	evbuffer_add(b, ",\"UserProfiles\":[", 17);
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < i && ids[j] != ids[i]; j++)
+			;
+		if (j < i)
+			continue;
+		if ((u = replica_user_get(&c->replica, ids[i])) == NULL) {
+			tagged = 1;
+			continue;
+		}
+		if (!first)
+			evbuffer_add(b, ",", 1);
+		first = 0;
+		user_profile(b, u);
+	}
+	if (tagged)
+		evbuffer_add_printf(b, "%s%s", first ? "" : ",",
+		    TAGGED_PROFILE);
+	evbuffer_add(b, "]", 1);
+}
+
+/* The buffer's text, NUL-terminated, and the buffer freed. */
+char *
+mapjson_take(struct evbuffer *b, size_t *len)
 {
 	char	*s;
 
@@ -226,31 +297,20 @@ add_string_field(struct evbuffer *b, const char *name, const char *value)
 	json_decref(v);
 }
 
-/* The first message of a session: everything the client needs. */
-char *
-mapjson_full(struct coord *c, struct replica_node *self, size_t *len)
+/*
+ * The first message of a session, all but its peers: it ends in
+ * "Peers":[ so that the peers, and "]}", follow (mapblock.c).
+ */
+static void
+full_head(struct coord *c, struct replica_node *self, struct evbuffer *b)
 {
-	struct evbuffer		*b;
-	struct replica_node	*n;
-	const char		*derp, *dns, *base;
-	char			 now[64];
-	int			 first = 1;
+	const char	*derp, *dns, *base;
+	char		 now[64];
 
-	if ((b = evbuffer_new()) == NULL)
-		fatal("%s", __func__);
 	evbuffer_add_printf(b, "{\"Node\":%s", mapjson_node(c, self));
 	derp = c->conf != NULL && c->conf->derp_map_json != NULL ?
 	    c->conf->derp_map_json : EMPTY_DERPMAP;
-	evbuffer_add_printf(b, ",\"DERPMap\":%s,\"Peers\":[", derp);
-	RB_FOREACH(n, replica_nodes, &c->replica.nodes) {
-		if (n == self || !mapjson_peer_visible(n))
-			continue;
-		if (!first)
-			evbuffer_add(b, ",", 1);
-		first = 0;
-		evbuffer_add_printf(b, "%s", mapjson_node(c, n));
-	}
-	evbuffer_add(b, "]", 1);
+	evbuffer_add_printf(b, ",\"DERPMap\":%s", derp);
 	dns = c->conf != NULL ? c->conf->dns_config_json : NULL;
 	if (dns != NULL)
 		evbuffer_add_printf(b, ",\"DNSConfig\":%s", dns);
@@ -261,9 +321,42 @@ mapjson_full(struct coord *c, struct replica_node *self, size_t *len)
 	    ",\"PacketFilter\":%s,", ALLOW_ALL_FILTER);
 	user_profiles_all(c, b);
 	evbuffer_add_printf(b, ",\"ControlTime\":\"%s\""
-	    ",\"Debug\":{\"DisableLogTail\":true}}",
+	    ",\"Debug\":{\"DisableLogTail\":true},\"Peers\":[",
 	    time_rfc3339(time(NULL), now, sizeof(now)));
-	return (evbuffer_take_string(b, len));
+}
+
+char *
+mapjson_full_head(struct coord *c, struct replica_node *self, size_t *len)
+{
+	struct evbuffer	*b;
+
+	if ((b = evbuffer_new()) == NULL)
+		fatal("%s", __func__);
+	full_head(c, self, b);
+	return (mapjson_take(b, len));
+}
+
+/* The whole first message as one text, for one-shot answers. */
+char *
+mapjson_full(struct coord *c, struct replica_node *self, size_t *len)
+{
+	struct evbuffer		*b;
+	struct replica_node	*n;
+	int			 first = 1;
+
+	if ((b = evbuffer_new()) == NULL)
+		fatal("%s", __func__);
+	full_head(c, self, b);
+	RB_FOREACH(n, replica_nodes, &c->replica.nodes) {
+		if (n == self || !mapjson_peer_visible(n))
+			continue;
+		if (!first)
+			evbuffer_add(b, ",", 1);
+		first = 0;
+		evbuffer_add_printf(b, "%s", mapjson_node(c, n));
+	}
+	evbuffer_add(b, "]}", 2);
+	return (mapjson_take(b, len));
 }
 
 /*
@@ -275,24 +368,16 @@ mapjson_node_delta(struct coord *c, const char *field,
     struct replica_node *n, size_t *len)
 {
 	struct evbuffer		*b;
-	struct replica_user	*u;
 	int			 peers = strcmp(field, "PeersChanged") == 0;
 
 	if ((b = evbuffer_new()) == NULL)
 		fatal("%s", __func__);
 	evbuffer_add_printf(b, peers ? "{\"%s\":[%s]" : "{\"%s\":%s", field,
 	    mapjson_node(c, n));
-	if (peers) {
-		evbuffer_add(b, ",\"UserProfiles\":[", 17);
-		if ((u = replica_user_get(&c->replica, n->user_id)) != NULL)
-			user_profile(b, u);
-		else
-			evbuffer_add(b, TAGGED_PROFILE,
-			    strlen(TAGGED_PROFILE));
-		evbuffer_add(b, "]", 1);
-	}
+	if (peers)
+		mapjson_user_profiles(c, b, &n->user_id, 1);
 	evbuffer_add(b, "}", 1);
-	return (evbuffer_take_string(b, len));
+	return (mapjson_take(b, len));
 }
 
 static int
@@ -309,14 +394,13 @@ strv_equal(char **a, size_t na, char **b, size_t nb)
 }
 
 /*
- * PeersChangedPatch for what a map request changes often: endpoints,
- * home DERP and disco key.  NULL when none of them changed.
+ * A PeersChangedPatch element for what a map request changes often:
+ * endpoints, home DERP and disco key.  NULL when none of them changed.
  */
 char *
-mapjson_patch(struct replica_node *old, struct replica_node *new,
-    size_t *len)
+mapjson_patch(struct replica_node *old, struct replica_node *new)
 {
-	json_t	*p, *doc;
+	json_t	*p;
 	char	*s;
 
 	p = json_pack("{s:I}", "NodeID", (json_int_t)new->id);
@@ -334,10 +418,8 @@ mapjson_patch(struct replica_node *old, struct replica_node *new,
 		json_decref(p);
 		return (NULL);
 	}
-	doc = json_pack("{s:[o]}", "PeersChangedPatch", p);
-	if (doc == NULL || (s = json_dumps(doc, JSON_COMPACT)) == NULL)
+	if ((s = json_dumps(p, JSON_COMPACT)) == NULL)
 		fatalx("%s: out of memory", __func__);
-	json_decref(doc);
-	*len = strlen(s);
+	json_decref(p);
 	return (s);
 }

@@ -20,7 +20,10 @@
 #include "h2.h"
 #include "log.h"
 #include "map.h"
+#include "mapbatch.h"
+#include "mapblock.h"
 #include "mapframe.h"
+#include "routes.h"
 
 #include "store.pb-c.h"
 
@@ -80,10 +83,10 @@ map_encode(struct coord *c, const char *json, size_t len, size_t *flen)
 	return (frame);
 }
 
-/* One message to every session but the node's own. */
-static void
-map_broadcast(struct coord *c, uint64_t except, const char *json,
-    size_t len)
+/* One message to every session that skip (if any) does not exclude. */
+void
+map_broadcast_unless(struct coord *c, const char *json, size_t len,
+    int (*skip)(void *, uint64_t), void *arg)
 {
 	struct map_session	*ms, *next;
 	uint8_t			*frame;
@@ -94,12 +97,12 @@ map_broadcast(struct coord *c, uint64_t except, const char *json,
 	if ((frame = map_encode(c, json, len, &flen)) == NULL)
 		return;
 	TAILQ_FOREACH_SAFE(ms, &c->sessions, ms_entry, next)
-		if (ms->ms_node != except)
+		if (skip == NULL || !skip(arg, ms->ms_node))
 			map_session_write(ms, frame, flen);
 	free(frame);
 }
 
-static void
+void
 map_send(struct map_session *ms, const char *json, size_t len)
 {
 	uint8_t	*frame;
@@ -109,6 +112,42 @@ map_send(struct map_session *ms, const char *json, size_t len)
 		return;
 	map_session_write(ms, frame, flen);
 	free(frame);
+}
+
+/*
+ * A session's full map: its head and the cached blocks of peers, as
+ * concatenated zstd frames behind one length prefix.
+ */
+static void
+map_send_full(struct map_session *ms, struct replica_node *n)
+{
+	struct coord	*c = ms->ms_coord;
+	struct evbuffer	*out;
+	uint8_t		*p;
+	char		*head;
+	size_t		 hlen, len;
+	int		 rv;
+
+	if ((out = evbuffer_new()) == NULL)
+		fatal("%s", __func__);
+	head = mapjson_full_head(c, n, &hlen);
+	evbuffer_add(out, "\0\0\0\0", 4);
+	rv = mapblocks_full(c, n, head, hlen, out);
+	free(head);
+	len = evbuffer_get_length(out) - 4;
+	if (rv == -1 || len > UINT32_MAX ||
+	    (p = evbuffer_pullup(out, -1)) == NULL) {
+		log_warnx("map: node %" PRIu64 ": cannot build its full map",
+		    n->id);
+		evbuffer_free(out);
+		return;
+	}
+	p[0] = len & 0xff;
+	p[1] = (len >> 8) & 0xff;
+	p[2] = (len >> 16) & 0xff;
+	p[3] = (len >> 24) & 0xff;
+	map_session_write(ms, p, len + 4);
+	evbuffer_free(out);
 }
 
 static void
@@ -125,25 +164,30 @@ map_keepalive_cb(int fd, short ev, void *arg)
 	evtimer_add(&ms->ms_keepalive, &tv);
 }
 
+static void	map_peers_changed(struct coord *, struct replica_node *);
+
+/*
+ * A node goes on or offline: peers hear it, and where it served a
+ * subnet the primary may move (to it, or away from it).
+ */
 static void
 map_online_change(struct coord *c, struct replica_node *n, int online)
 {
-	char	buf[160];
-	int	len;
+	struct route_changes	 ch;
 
 	n->online = online;
 	free(n->json);
 	n->json = NULL;
-	if (!mapjson_peer_visible(n))
-		return;
-	if (online)
-		len = snprintf(buf, sizeof(buf),
-		    "{\"OnlineChange\":{\"%" PRIu64 "\":true}}", n->id);
-	else
-		len = snprintf(buf, sizeof(buf),
-		    "{\"OnlineChange\":{\"%" PRIu64 "\":false},"
-		    "\"PeerSeenChange\":{\"%" PRIu64 "\":true}}", n->id, n->id);
-	map_broadcast(c, n->id, buf, (size_t)len);
+	memset(&ch, 0, sizeof(ch));
+	routes_node_update(&c->routes, &c->replica, n, n, &ch);
+	if (mapjson_peer_visible(n)) {
+		mapbatch_online(c->mbatch, n->id, online);
+		if (routes_changes_has(&ch, n->id))
+			map_peers_changed(c, n);
+	}
+	/* Its own session, if any, is about to get a full map. */
+	map_routes_changed(c, &ch, n->id);
+	routes_changes_free(&ch);
 }
 
 void
@@ -222,8 +266,6 @@ map_session_start(struct h2_stream *st, struct replica_node *n)
 	struct coord		*c = st->st_conn->coord;
 	struct map_session	*ms;
 	struct timeval		 tv;
-	char			*json;
-	size_t			 len;
 
 	if ((ms = calloc(1, sizeof(*ms))) == NULL)
 		return (-1);
@@ -251,9 +293,7 @@ map_session_start(struct h2_stream *st, struct replica_node *n)
 	if (!n->online)
 		map_online_change(c, n, 1);
 
-	json = mapjson_full(c, n, &len);
-	map_send(ms, json, len);
-	free(json);
+	map_send_full(ms, n);
 	tv = map_keepalive_tv(c);
 	evtimer_add(&ms->ms_keepalive, &tv);
 	log_debug("map %s: node %" PRIu64 " %s streaming, %zu sessions",
@@ -276,6 +316,9 @@ map_sessions_end_all(struct coord *c)
 	}
 	while ((ms = TAILQ_FIRST(&c->sessions)) != NULL)
 		map_session_close(ms);
+	/* Nobody is left to tell. */
+	mapbatch_free(c->mbatch);
+	c->mbatch = mapbatch_new(c);
 }
 
 static int
@@ -361,23 +404,13 @@ map_send_self(struct coord *c, struct replica_node *n)
 static void
 map_peers_changed(struct coord *c, struct replica_node *n)
 {
-	char	*json;
-	size_t	 len;
-
-	json = mapjson_node_delta(c, "PeersChanged", n, &len);
-	map_broadcast(c, n->id, json, len);
-	free(json);
+	mapbatch_changed(c->mbatch, n->id);
 }
 
 static void
 map_peers_removed(struct coord *c, uint64_t id)
 {
-	char	buf[64];
-	int	len;
-
-	len = snprintf(buf, sizeof(buf), "{\"PeersRemoved\":[%" PRIu64 "]}",
-	    id);
-	map_broadcast(c, id, buf, (size_t)len);
+	mapbatch_removed(c->mbatch, id);
 }
 
 /*
@@ -387,27 +420,49 @@ map_peers_removed(struct coord *c, uint64_t id)
  */
 void
 map_node_upserted(struct coord *c, struct replica_node *old,
-    struct replica_node *n)
+    struct replica_node *n, int routes_changed)
 {
-	char	*json;
-	size_t	 len;
+	char	*patch;
 
 	if (old == NULL)
 		n->offline_since = time(NULL);
-	if (old != NULL && self_differs(old, n))
+	if (old != NULL && (routes_changed || self_differs(old, n)))
 		map_send_self(c, n);
 	if (!mapjson_peer_visible(n)) {
 		if (old != NULL && mapjson_peer_visible(old))
 			map_peers_removed(c, n->id);
 		return;
 	}
-	if (old == NULL || !mapjson_peer_visible(old) || peer_differs(old, n)) {
+	if (old == NULL || !mapjson_peer_visible(old) || routes_changed ||
+	    peer_differs(old, n)) {
 		map_peers_changed(c, n);
 		return;
 	}
-	if ((json = mapjson_patch(old, n, &len)) != NULL) {
-		map_broadcast(c, n->id, json, len);
-		free(json);
+	if ((patch = mapjson_patch(old, n)) != NULL)
+		mapbatch_patch(c->mbatch, n->id, patch);
+}
+
+/*
+ * The primary or exit routes of these nodes changed (except the one the
+ * caller tells about itself): their AllowedIPs and PrimaryRoutes go to
+ * the peers as whole nodes, and to the nodes themselves.
+ */
+void
+map_routes_changed(struct coord *c, const struct route_changes *ch,
+    uint64_t except)
+{
+	struct replica_node	*n;
+	size_t			 i;
+
+	for (i = 0; i < ch->rc_n; i++) {
+		if (ch->rc_ids[i] == except ||
+		    (n = replica_node_get(&c->replica, ch->rc_ids[i])) == NULL)
+			continue;
+		free(n->json);
+		n->json = NULL;
+		map_send_self(c, n);
+		if (mapjson_peer_visible(n))
+			map_peers_changed(c, n);
 	}
 }
 
@@ -443,7 +498,7 @@ map_broadcast_field(struct coord *c, const char *field, const char *json,
 	if ((len = asprintf(&msg, "{\"%s\":%s}", field,
 	    json != NULL ? json : dflt)) == -1)
 		fatal("%s", __func__);
-	map_broadcast(c, 0, msg, (size_t)len);
+	map_broadcast_unless(c, msg, (size_t)len, NULL, NULL);
 	free(msg);
 }
 
@@ -457,8 +512,6 @@ map_config_changed(struct coord *c, const struct config *old)
 {
 	struct replica_node	*n;
 	struct map_session	*ms;
-	char			*json;
-	size_t			 len;
 
 	if (old == NULL)
 		return;
@@ -480,9 +533,7 @@ map_config_changed(struct coord *c, const struct config *old)
 	TAILQ_FOREACH(ms, &c->sessions, ms_entry) {
 		if ((n = replica_node_get(&c->replica, ms->ms_node)) == NULL)
 			continue;
-		json = mapjson_full(c, n, &len);
-		map_send(ms, json, len);
-		free(json);
+		map_send_full(ms, n);
 	}
 }
 
@@ -524,6 +575,8 @@ void
 map_init(struct coord *c)
 {
 	TAILQ_INIT(&c->sessions);
+	c->mbatch = mapbatch_new(c);
+	c->mblocks = mapblocks_new();
 	if (mapframe_init(&c->framer) == -1)
 		fatalx("cannot set up zstd");
 }
@@ -532,5 +585,9 @@ void
 map_free(struct coord *c)
 {
 	map_sessions_end_all(c);
+	mapbatch_free(c->mbatch);
+	c->mbatch = NULL;
+	mapblocks_free(c->mblocks);
+	c->mblocks = NULL;
 	mapframe_free(&c->framer);
 }

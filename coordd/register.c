@@ -4,9 +4,9 @@
  * keys go to stored, which validates them and creates or re-keys the
  * node; a refused key is a 200 with "Error", as clients expect.  A
  * restart of a known node is answered from the replica, and a logout
- * (an expiry in the past) expires the node through stored.
- * Interactive registration is not there yet: it is refused with
- * "Error".
+ * (an expiry in the past) expires the node through stored.  Without
+ * a key an unknown node gets an AuthURL (authreq.c); its follow-up
+ * waits there until an admin registers it or the request expires.
  */
 #include <sys/types.h>
 

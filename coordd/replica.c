@@ -6,6 +6,7 @@
 
 #include "log.h"
 #include "replica.h"
+#include "routes.h"
 
 int
 replica_user_cmp(struct replica_user *a, struct replica_user *b)
@@ -83,6 +84,8 @@ replica_node_free(struct replica_node *n)
 	free(n->host_info);
 	strv_free(n->endpoints, n->nendpoints);
 	strv_free(n->tags, n->ntags);
+	strv_free(n->routes, n->nroutes);
+	strv_free(n->approved, n->napproved);
 	free(n->json);
 	free(n);
 }
@@ -218,21 +221,26 @@ replica_node_by_mkey(struct replica *r, const char *mkey)
 	return (RB_FIND(replica_mkeys, &r->by_mkey, &key));
 }
 
-/* The home DERP region the client reports: Hostinfo.NetInfo.PreferredDERP. */
-static int
-replica_home_derp(const char *hostinfo)
+/*
+ * What the client's Hostinfo tells: its home DERP region
+ * (NetInfo.PreferredDERP) and the routes it advertises (RoutableIPs).
+ */
+static void
+replica_hostinfo(struct replica_node *n)
 {
 	json_t		*doc, *v;
 	json_int_t	 derp = 0;
 
-	if (hostinfo == NULL || *hostinfo == '\0' ||
-	    (doc = json_loads(hostinfo, 0, NULL)) == NULL)
-		return (0);
+	if (n->host_info[0] == '\0' ||
+	    (doc = json_loads(n->host_info, 0, NULL)) == NULL)
+		return;
 	v = json_object_get(json_object_get(doc, "NetInfo"), "PreferredDERP");
 	if (json_is_integer(v))
 		derp = json_integer_value(v);
+	n->home_derp = derp > 0 && derp < 1 << 30 ? (int)derp : 0;
+	n->routes = routes_from_json(json_object_get(doc, "RoutableIPs"),
+	    &n->nroutes);
 	json_decref(doc);
-	return (derp > 0 && derp < 1 << 30 ? (int)derp : 0);
 }
 
 static struct replica_node *
@@ -269,7 +277,9 @@ replica_node_new(const Coordd__Node *m)
 		replica_node_free(n);
 		return (NULL);
 	}
-	n->home_derp = replica_home_derp(n->host_info);
+	replica_hostinfo(n);
+	n->approved = routes_canon_list(m->approved_routes,
+	    m->n_approved_routes, &n->napproved);
 	return (n);
 }
 

@@ -52,6 +52,10 @@ struct replica_node {
 	int64_t			 last_seen;
 	int			 home_derp;	/* from Hostinfo.NetInfo */
 	int			 ephemeral;
+	char		       **routes;	/* RoutableIPs, sorted */
+	size_t			 nroutes;
+	char		       **approved;	/* approved_routes, sorted */
+	size_t			 napproved;
 
 	/* The coordinator's own, kept when stored replaces the node. */
 	int			 cap;		/* client capability version */
@@ -60,6 +64,7 @@ struct replica_node {
 	int			 gc_asked;	/* delete sent to stored */
 	struct map_session	*session;
 	char			*json;		/* as a peer; NULL: stale */
+	uint64_t		 json_gen;	/* which build of json */
 };
 RB_HEAD(replica_nodes, replica_node);
 RB_HEAD(replica_nodekeys, replica_node);

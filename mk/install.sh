@@ -15,6 +15,8 @@
 #			else $PREFIX/lib/systemd/system
 #	SYSUSERSDIR	$PREFIX/lib/sysusers.d
 #	TMPFILESDIR	$PREFIX/lib/tmpfiles.d
+#	BASHCOMPDIR	$PREFIX/share/bash-completion/completions
+#	ZSHCOMPDIR	$PREFIX/share/zsh/vendor-completions
 #
 # coordd finds stored, apid and authd beside its own binary, else in the
 # LIBEXECDIR it was compiled with, and looks for its config under the
@@ -47,6 +49,8 @@ if [ -z "$SYSTEMDUNITDIR" ]; then
 fi
 SYSUSERSDIR=${SYSUSERSDIR:-$PREFIX/lib/sysusers.d}
 TMPFILESDIR=${TMPFILESDIR:-$PREFIX/lib/tmpfiles.d}
+BASHCOMPDIR=${BASHCOMPDIR:-$PREFIX/share/bash-completion/completions}
+ZSHCOMPDIR=${ZSHCOMPDIR:-$PREFIX/share/zsh/vendor-completions}
 DESTDIR=${DESTDIR:-}
 
 die() { echo "install: $*" >&2; exit 1; }
@@ -57,6 +61,10 @@ done
 for f in coordd.8 coordctl.8 coordd.conf.5 coordd.service coordd.sysusers \
     coordd.tmpfiles config.yaml; do
 	[ -f "$TOP/etc/$f" ] || die "$TOP/etc/$f is missing"
+done
+for f in coordctl.bash _coordctl; do
+	[ -f "$TOP/etc/completion/$f" ] ||
+	    die "$TOP/etc/completion/$f is missing"
 done
 
 # The directories compiled in are NUL-terminated strings in the binary.
@@ -83,6 +91,8 @@ done
 inst 0644 "$TOP/etc/coordd.8" "$MANDIR/man8/coordd.8"
 inst 0644 "$TOP/etc/coordctl.8" "$MANDIR/man8/coordctl.8"
 inst 0644 "$TOP/etc/coordd.conf.5" "$MANDIR/man5/coordd.conf.5"
+inst 0644 "$TOP/etc/completion/coordctl.bash" "$BASHCOMPDIR/coordctl"
+inst 0644 "$TOP/etc/completion/_coordctl" "$ZSHCOMPDIR/_coordctl"
 
 # The unit names coordd by its installed path.
 unit=$(mktemp)

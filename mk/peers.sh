@@ -1,5 +1,5 @@
 #!/bin/sh
-# mk/peers.sh [--derper] [--headscale]
+# mk/peers.sh [--derper] [--headscale] [--headscale-cli]
 #
 # Installs the real Tailscale peers that the interop tests and benchmarks
 # run against: tailscaled and tailscale at the oldest and the newest
@@ -9,6 +9,7 @@
 #
 #	$COORDD_PEERS_DIR/<version>/{tailscaled,tailscale[,derper]}
 #	$COORDD_PEERS_DIR/<headscale version>/headscale
+#	$COORDD_PEERS_DIR/headscale-main-<commit>/headscale	(--headscale-cli)
 #	$COORDD_PEERS_DIR/go/{mod,cache}	module and build cache
 #
 # Environment:
@@ -17,6 +18,9 @@
 #	PEERS_TAGS		build tags for the tailscale binaries (none),
 #				e.g. ts_omit_captiveportal (v1.90 and later)
 #	PEERS_GOTOOLCHAIN	first toolchain to try (local)
+#	HEADSCALE_CLI_GIT	a git directory holding headscale's history, used
+#				when the module proxy will not serve the pinned
+#				commit (filtering proxies serve tags only)
 #
 # A binary is rebuilt only when `go version -m` does not show the expected
 # module version, ldflags and tags.  Exits non-zero on any failure.
@@ -26,6 +30,10 @@ set -eu
 PEERS_OLDEST=v1.80.3
 PEERS_NEWEST=v1.102.3
 HEADSCALE_VERSION=v0.29.2
+# headscale's main branch, whose CLI speaks /api/v1 over HTTP: the commit
+# and its module pseudo-version (the last tag it descends from is v0.29.0).
+HEADSCALE_CLI_COMMIT=f20f1f127842c74dd5f6e10254307b65b1aee936
+HEADSCALE_CLI_VERSION=v0.29.1-0.20260721112835-f20f1f127842
 # Old tailscale versions pin gVisor trees that may not build with a newer
 # Go; this one is fetched through the module proxy when that happens.
 FALLBACK_TOOLCHAIN=go1.25.5
@@ -39,7 +47,7 @@ say() { echo "peers: $*" >&2; }
 die() { say "error: $*"; exit 1; }
 
 usage() {
-	echo "usage: $0 [--derper] [--headscale]" >&2
+	echo "usage: $0 [--derper] [--headscale] [--headscale-cli]" >&2
 	exit 2
 }
 
@@ -177,6 +185,49 @@ hs_peer() {
 	BINS="$BINS $dest/headscale"
 }
 
+# hs_cli_src DEST: the pinned commit built from HEADSCALE_CLI_GIT, its
+# dependencies still from the module proxy.  A .commit stamp says what
+# the binary was built from, since a source build has no module version.
+hs_cli_src() {
+	dest=$1
+	[ -n "${HEADSCALE_CLI_GIT:-}" ] ||
+	    die "the module proxy does not serve headscale" \
+	    "$HEADSCALE_CLI_VERSION; set HEADSCALE_CLI_GIT to a git directory" \
+	    "of github.com/juanfont/headscale holding $HEADSCALE_CLI_COMMIT"
+	git -C "$HEADSCALE_CLI_GIT" cat-file -e "$HEADSCALE_CLI_COMMIT^{commit}" ||
+	    die "$HEADSCALE_CLI_GIT does not hold $HEADSCALE_CLI_COMMIT"
+	rm -rf "$dest/src"
+	mkdir -p "$dest/src"
+	git -C "$HEADSCALE_CLI_GIT" archive "$HEADSCALE_CLI_COMMIT" |
+	    tar -x -C "$dest/src" || die "cannot unpack $HEADSCALE_CLI_COMMIT"
+	say "building headscale $HEADSCALE_CLI_COMMIT from $HEADSCALE_CLI_GIT"
+	(cd "$dest/src" && GOTOOLCHAIN=$TOOLCHAIN "$GO" build -trimpath \
+	    -o "$dest/headscale" ./cmd/headscale) ||
+	    die "go build of headscale $HEADSCALE_CLI_COMMIT failed"
+	echo "$HEADSCALE_CLI_COMMIT" > "$dest/.commit"
+}
+
+# hs_cli_peer: headscale's main-branch CLI at the pinned commit, by
+# go install when the proxy serves it, else from source.
+hs_cli_peer() {
+	short=$(echo "$HEADSCALE_CLI_COMMIT" | cut -c1-12)
+	dest=$DIR/headscale-main-$short m=github.com/juanfont/headscale
+	v=$HEADSCALE_CLI_VERSION
+	if current "$dest/headscale" "$m" "$v" "" "" || { [ -x "$dest/headscale" ] &&
+	    [ "$(cat "$dest/.commit" 2>/dev/null)" = "$HEADSCALE_CLI_COMMIT" ]; }; then
+		say "headscale main $short: up to date in $dest"
+	else
+		mkdir -p "$dest"
+		if run_go "$TOOLCHAIN" "$dest" "" "" "$m/cmd/headscale@$v"; then
+			echo "$HEADSCALE_CLI_COMMIT" > "$dest/.commit"
+		else
+			say "WARNING: go install $m/cmd/headscale@$v failed"
+			hs_cli_src "$dest"
+		fi
+	fi
+	BINS="$BINS $dest/headscale"
+}
+
 # report BIN: path, size, module version and what the binary itself says.
 report() {
 	b=$1
@@ -191,11 +242,12 @@ report() {
 	printf '%s\t%s MB\t%s\t%s\n' "$b" "$size" "$mod" "$self"
 }
 
-DERPER=0 HEADSCALE=0
+DERPER=0 HEADSCALE=0 HEADSCALE_CLI=0
 for a; do
 	case $a in
 	--derper) DERPER=1 ;;
 	--headscale) HEADSCALE=1 ;;
+	--headscale-cli) HEADSCALE_CLI=1 ;;
 	*) usage ;;
 	esac
 done
@@ -219,6 +271,7 @@ for v in $VERSIONS; do
 	ts_peers "$v"
 done
 [ "$HEADSCALE" = 0 ] || hs_peer
+[ "$HEADSCALE_CLI" = 0 ] || hs_cli_peer
 
 for b in $BINS; do
 	report "$b"

@@ -55,6 +55,10 @@
 #define DB_ENDPOINTS_MAX	64	/* endpoints per node */
 #define DB_ENDPOINT_MAX		64	/* "ip:port" or "[v6]:port" */
 #define DB_HOSTINFO_MAX		16384	/* Hostinfo JSON of a node */
+#define DB_ROUTES_MAX		64	/* approved routes per node */
+#define DB_ROUTE_MAX		49	/* "v6/128" */
+#define DB_NODE_PTRS		(DB_ENDPOINTS_MAX + DB_ROUTES_MAX)
+#define DB_POLICY_MAX		(512 * 1024)
 
 /* Credential formats, as headscale 0.28+ writes them. */
 #define DB_PAK_HEAD		"hskey-auth-"
@@ -170,6 +174,8 @@ struct db_node {
 	size_t		nendpoints;
 	char		endpoints[DB_ENDPOINTS_MAX][DB_ENDPOINT_MAX + 1];
 	char		host_info[DB_HOSTINFO_MAX + 1];	/* JSON, "" if none */
+	size_t		nroutes;		/* approved routes */
+	char		routes[DB_ROUTES_MAX][DB_ROUTE_MAX + 1];
 };
 
 /*
@@ -311,6 +317,23 @@ enum db_status	 db_node_update(struct db *, uint64_t,
 		    const struct db_node_update *, struct db_node *, int *,
 		    uint64_t *, char *, size_t);
 
+/* db_admin.c: the admin's changes to nodes, and the policy */
+enum db_status	 db_node_set_tags(struct db *, uint64_t,
+		    const char *const *, size_t, struct db_node *,
+		    uint64_t *, char *, size_t);
+enum db_status	 db_node_set_routes(struct db *, uint64_t,
+		    const char *const *, size_t, struct db_node *,
+		    uint64_t *, char *, size_t);
+enum db_status	 db_node_move(struct db *, uint64_t, uint64_t,
+		    struct db_node *, uint64_t *, char *, size_t);
+enum db_status	 db_node_set_ips(struct db *, uint64_t, const char *,
+		    const char *, struct db_node *, uint64_t *, char *,
+		    size_t);
+enum db_status	 db_policy_get(struct db *, char **, time_t *, char *,
+		    size_t);
+enum db_status	 db_policy_set(struct db *, const char *, time_t *,
+		    char *, size_t);
+
 #ifdef DB_INTERNAL
 /*
  * Shared by db*.c only: stored.c sees struct db as opaque.
@@ -371,6 +394,12 @@ int		 db_column_bool(sqlite3_stmt *, int);
 void		 db_column_str(sqlite3_stmt *, int, char *, size_t);
 
 /* db_keys.c */
+/* db_nodes.c, for db_admin.c */
+enum db_status	 db_node_write(struct db *, const char *, uint64_t,
+		    const char *, time_t, const char *, const char *,
+		    uint64_t, struct db_node *, uint64_t *, char *, size_t);
+void		 db_node_routes_read(const char *, struct db_node *);
+
 char		*db_tags_encode(const char *const *, size_t, char *, size_t);
 int		 db_tags_decode(const char *, char (*)[DB_TAG_MAX + 1],
 		    size_t *);

@@ -955,6 +955,32 @@ db_apikey_touch(struct db *db, struct db_apikey *k)
  * has not expired.  DB_NOTFOUND for an unknown prefix, DB_INVALID for a
  * malformed key, a wrong secret or an expired key.
  */
+/*
+ * A key that does not parse, or whose prefix is unknown, still costs
+ * one Argon2id verification, against a hash of nothing in particular:
+ * otherwise the time of a refusal would tell a caller which prefixes
+ * exist, and a missing key from a wrong one.
+ */
+static void
+db_apikey_burn(const char *key)
+{
+	static char	dummy[HASH_BUFSZ];
+	uint8_t		rnd[32];
+	volatile int	sink;
+
+	if (dummy[0] == '\0') {
+		randombytes_buf(rnd, sizeof(rnd));
+		if (crypto_pwhash_argon2id_str(dummy, (const char *)rnd,
+		    sizeof(rnd), DB_KDF_OPSLIMIT, DB_KDF_MEMLIMIT) != 0)
+			dummy[0] = '\0';
+		explicit_bzero(rnd, sizeof(rnd));
+	}
+	if (dummy[0] != '\0')
+		sink = crypto_pwhash_argon2id_str_verify(dummy, key,
+		    strnlen(key, DB_KEY_INPUT_MAX));
+	(void)sink;
+}
+
 enum db_status
 db_apikey_check(struct db *db, const char *key, struct db_apikey *k,
     char *err, size_t errlen)
@@ -981,6 +1007,7 @@ db_apikey_check(struct db *db, const char *key, struct db_apikey *k,
 	} else
 		bad = 1;
 	if (bad) {
+		db_apikey_burn(key);
 		db_seterr(err, errlen, "failed to parse ApiKey");
 		return (DB_INVALID);
 	}
@@ -994,6 +1021,8 @@ db_apikey_check(struct db *db, const char *key, struct db_apikey *k,
 		db_column_hash(st, APIKEY_NCOLS, hash);
 	}
 	db_stmt_done(st);
+	if (ret == DB_NOTFOUND)
+		db_apikey_burn(secret);
 	if (ret == DB_OK)
 		ret = db_secret_verify(hash, secret, "API key", err, errlen);
 	explicit_bzero(hash, sizeof(hash));

@@ -28,7 +28,8 @@
 			" n.ipv6, n.machine_key, n.node_key, n.expiry," \
 			" n.created_at, n.disco_key, n.register_method," \
 			" n.auth_key_id, n.updated_at, n.tags, n.last_seen," \
-			" k.ephemeral, n.endpoints, n.host_info"
+			" k.ephemeral, n.endpoints, n.host_info," \
+			" n.approved_routes"
 #define NODE_FROM	" FROM nodes n LEFT JOIN pre_auth_keys k" \
 			" ON k.id = n.auth_key_id"
 
@@ -40,10 +41,6 @@ static void		db_node_host_info_read(sqlite3_stmt *, int,
 static enum db_status	db_node_query(struct db *, const char *, uint64_t,
 			    const char *, struct db_node *, char *, size_t);
 static enum db_status	db_node_use_key(struct db *, uint64_t, char *,
-			    size_t);
-static enum db_status	db_node_write(struct db *, const char *, uint64_t,
-			    const char *, time_t, const char *, const char *,
-			    uint64_t, struct db_node *, uint64_t *, char *,
 			    size_t);
 static int		db_host_info_valid(const char *, char *, size_t);
 
@@ -77,6 +74,7 @@ db_node_row(sqlite3_stmt *st, struct db_node *n)
 	n->ephemeral = db_column_bool(st, 16);
 	db_node_endpoints_read(st, 17, n);
 	db_node_host_info_read(st, 18, n);
+	db_node_routes_read((const char *)sqlite3_column_text(st, 19), n);
 }
 
 /*
@@ -411,7 +409,7 @@ db_node_register(struct db *db, const struct db_node_new *nn,
  * pre-auth key use_key (0: none) is marked used in the same write.  The
  * node as it is afterwards goes to out.
  */
-static enum db_status
+enum db_status
 db_node_write(struct db *db, const char *sql, uint64_t id, const char *s,
     time_t t, const char *s4, const char *s5, uint64_t use_key,
     struct db_node *out, uint64_t *seq, char *err, size_t errlen)

@@ -18,15 +18,6 @@
 
 #include "store.pb-c.h"
 
-#define ERRLEN	512
-
-struct store_req {
-	int		 peer;
-	struct imsgev	*iev;
-	struct imsg	*imsg;
-	char		 err[ERRLEN];
-};
-
 void
 store_result(struct imsgev *iev, const struct imsg *req, int status,
     const char *error)
@@ -34,8 +25,8 @@ store_result(struct imsgev *iev, const struct imsg *req, int status,
 	imsgev_reply_result(iev, req, status, error);
 }
 
-static void
-store_fail(struct store_req *r, enum db_status st)
+void
+store_fail(struct store_req *r, int st)
 {
 	store_result(r->iev, r->imsg, store_status(st), r->err);
 }
@@ -439,7 +430,7 @@ op_apikey_check(struct store_req *r)
  */
 
 /* A node with its owner, as the API shows it. */
-static void
+void
 node_message(const struct db_node *n, Coordd__Node *m, char **tagv,
     char **epv, Coordd__User *um, struct db_user *u)
 {
@@ -452,14 +443,14 @@ node_message(const struct db_node *n, Coordd__Node *m, char **tagv,
 }
 
 /* The node as the answer to its request, and to every subscriber. */
-static void
+void
 reply_node(struct store_req *r, const struct db_node *n, uint64_t seq)
 {
 	Coordd__Change	 ch = COORDD__CHANGE__INIT;
 	Coordd__Node	 m;
 	Coordd__User	 um;
 	struct db_user	 u;
-	char		*tagv[DB_TAGS_MAX], *epv[DB_ENDPOINTS_MAX];
+	char		*tagv[DB_TAGS_MAX], *epv[DB_NODE_PTRS];
 
 	node_message(n, &m, tagv, epv, &um, &u);
 	store_defer_reply(r->imsg, IMSG_STORE_NODE, &m.base);
@@ -584,7 +575,13 @@ op_node_register(struct store_req *r)
 			tags[i] = k->tags[i];
 		nn.tags = tags;
 		nn.ntags = k->ntags;
-	} else if (r->peer == PROC_API && m->user[0] != '\0') {
+	} else if ((r->peer == PROC_API || r->peer == PROC_COORD) &&
+	    m->user[0] != '\0') {
+		/*
+		 * An admin's command: debug create-node (apid), or an
+		 * interactive registration completed (the coordinator
+		 * holds the pending request, apid asked it).
+		 */
 		if ((st = find_user(r, 0, m->user, &u)) != DB_OK)
 			goto fail;
 		nn.register_method = "cli";
@@ -627,7 +624,7 @@ list_node_cb(const struct db_node *n, void *arg)
 	Coordd__Node		 m;
 	Coordd__User		 um;
 	struct db_user		 u;
-	char			*tagv[DB_TAGS_MAX], *epv[DB_ENDPOINTS_MAX];
+	char			*tagv[DB_TAGS_MAX], *epv[DB_NODE_PTRS];
 
 	if (ctx->filter && n->user_id != ctx->user_id)
 		return (0);
@@ -775,7 +772,7 @@ op_node_update(struct store_req *r)
 	struct db_node_update	 u;
 	struct db_node		*n;
 	struct db_user		 du;
-	char			*tagv[DB_TAGS_MAX], *epv[DB_ENDPOINTS_MAX];
+	char			*tagv[DB_TAGS_MAX], *epv[DB_NODE_PTRS];
 	enum db_status		 st;
 	uint64_t		 seq;
 	int			 changed;
@@ -967,6 +964,13 @@ static const struct {
 	    op_node_expire },
 	{ IMSG_STORE_NODE_RENAME,	P(PROC_API),	op_node_rename },
 	{ IMSG_STORE_NODE_UPDATE,	P(PROC_COORD),	op_node_update },
+	{ IMSG_STORE_PAK_DELETE,	P(PROC_API),	op_pak_delete },
+	{ IMSG_STORE_NODE_TAGS,		P(PROC_API),	op_node_tags },
+	{ IMSG_STORE_NODE_ROUTES,	P(PROC_API),	op_node_routes },
+	{ IMSG_STORE_NODE_MOVE,		P(PROC_API),	op_node_move },
+	{ IMSG_STORE_NODE_BACKFILL,	P(PROC_API),	op_node_backfill },
+	{ IMSG_STORE_POLICY_GET,	P(PROC_API),	op_policy_get },
+	{ IMSG_STORE_POLICY_SET,	P(PROC_API),	op_policy_set },
 #undef P
 };
 

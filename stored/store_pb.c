@@ -54,7 +54,10 @@ store_pb_apikey(const struct db_apikey *k, Coordd__ApiKey *m)
 	m->last_seen = k->last_seen;
 }
 
-/* tagv must hold DB_TAGS_MAX pointers, epv DB_ENDPOINTS_MAX. */
+/*
+ * tagv must hold DB_TAGS_MAX pointers, epv DB_NODE_PTRS: the endpoints,
+ * then the approved routes.
+ */
 void
 store_pb_node(const struct db_node *n, Coordd__Node *m, char **tagv,
     char **epv)
@@ -84,6 +87,10 @@ store_pb_node(const struct db_node *n, Coordd__Node *m, char **tagv,
 		epv[i] = (char *)n->endpoints[i];
 	m->endpoints = epv;
 	m->n_endpoints = i;
+	for (i = 0; i < n->nroutes && i < DB_ROUTES_MAX; i++)
+		epv[m->n_endpoints + i] = (char *)n->routes[i];
+	m->approved_routes = epv + m->n_endpoints;
+	m->n_approved_routes = i;
 	m->host_info = (char *)n->host_info;
 	m->last_seen = n->last_seen;
 	m->ephemeral = n->ephemeral;

@@ -32,12 +32,12 @@ struct snap {
 	Coordd__Node		*nodep[SNAP_BATCH];
 	struct db_node		 dbnodes[SNAP_BATCH];
 	char			*tagv[SNAP_BATCH][DB_TAGS_MAX];
-	char			*epv[SNAP_BATCH][DB_ENDPOINTS_MAX];
+	char			*epv[SNAP_BATCH][DB_NODE_PTRS];
 	size_t			 nnodes;
 	size_t			 node_bytes;
 	Coordd__Node		 sizer;
 	char			*sizer_tagv[DB_TAGS_MAX];
-	char			*sizer_epv[DB_ENDPOINTS_MAX];
+	char			*sizer_epv[DB_NODE_PTRS];
 };
 
 static void

@@ -69,6 +69,16 @@ struct stored {
 
 extern struct stored	*store_env;
 
+#define ERRLEN	512
+
+/* One request being served: who asked, and why it failed. */
+struct store_req {
+	int		 peer;
+	struct imsgev	*iev;
+	struct imsg	*imsg;
+	char		 err[ERRLEN];
+};
+
 /* store_batch.c */
 void	 store_batch_init(void);
 int	 store_batch_begin(void);
@@ -106,5 +116,21 @@ void	 store_pb_apikey(const struct db_apikey *, Coordd__ApiKey *);
 void	 store_pb_node(const struct db_node *, Coordd__Node *, char **,
 	    char **);
 int	 store_status(int);
+
+/* store_ops.c */
+struct db_user;
+void	 store_fail(struct store_req *, int);
+void	 reply_node(struct store_req *, const struct db_node *, uint64_t);
+void	 node_message(const struct db_node *, Coordd__Node *, char **,
+	    char **, Coordd__User *, struct db_user *);
+
+/* store_admin.c */
+void	 op_pak_delete(struct store_req *);
+void	 op_node_tags(struct store_req *);
+void	 op_node_routes(struct store_req *);
+void	 op_node_move(struct store_req *);
+void	 op_node_backfill(struct store_req *);
+void	 op_policy_get(struct store_req *);
+void	 op_policy_set(struct store_req *);
 
 #endif /* STORED_H */

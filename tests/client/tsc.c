@@ -60,6 +60,7 @@
  *				connection; print "lite STATUS" when it is
  *				answered.  Up to 8 times.
  *		-n		send no DiscoKey
+ *		-r P,...	Hostinfo.RoutableIPs: advertise these routes
  *		-t SECS		exit 0 after SECS seconds
  *		-u		do not register first
  *		-v CAPVER	the MapRequest's Version
@@ -272,6 +273,7 @@ struct mapopts {
 	const char		*hostname;
 	char			*eps;
 	int			 derp;
+	const char		*routes;
 	int			 nodisco;
 	int			 noreg;
 	int			 capver;
@@ -346,7 +348,7 @@ map_opts(struct mapopts *o, int argc, char *argv[])
 	o->capver = TSC_CAPVER;
 	/* argv[5] stands in for the program's name. */
 	optind = 1;
-	while ((ch = getopt(argc - 5, argv + 5, "c:D:e:l:nt:uv:")) != -1) {
+	while ((ch = getopt(argc - 5, argv + 5, "c:D:e:l:nr:t:uv:")) != -1) {
 		switch (ch) {
 		case 'c':
 			o->count = strtonum(optarg, 1, LLONG_MAX, &errstr);
@@ -363,6 +365,9 @@ map_opts(struct mapopts *o, int argc, char *argv[])
 		case 'n':
 			o->nodisco = 1;
 			break;
+		case 'r':
+			o->routes = optarg;
+			break;
 		case 't':
 			o->secs = strtonum(optarg, 1, 86400 * 365, &errstr);
 			break;
@@ -374,7 +379,8 @@ map_opts(struct mapopts *o, int argc, char *argv[])
 			break;
 		default:
 			errx(1, "map options: [-c N] [-D N] [-e EP,...] "
-			    "[-l SECS:EP,...] [-n] [-t SECS] [-u] [-v CAPVER]");
+			    "[-l SECS:EP,...] [-n] [-r PREFIX,...] [-t SECS] [-u] "
+			    "[-v CAPVER]");
 		}
 		if (errstr != NULL)
 			errx(1, "-%c %s is %s", ch, optarg, errstr);
@@ -396,6 +402,7 @@ map_params(struct tsmap_params *p, const struct mapopts *o,
 	p->discokey = o->nodisco ? NULL : discokey;
 	p->hostname = o->hostname;
 	p->derp = o->derp;
+	p->routes = o->routes;
 	p->stream = stream;
 	while ((ep = strsep(&eps, ",")) != NULL) {
 		if (*ep == '\0')

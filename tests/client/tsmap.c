@@ -359,6 +359,27 @@ tsmap_json_set(json_t *o, const char *k, json_t *v)
 	return (v == NULL ? -1 : json_object_set_new(o, k, v));
 }
 
+/* "a,b" as a JSON list of strings ("" is an empty list). */
+static json_t *
+tsmap_routes(const char *list)
+{
+	json_t		*a;
+	const char	*p, *end;
+
+	if ((a = json_array()) == NULL)
+		return (NULL);
+	for (p = list; *p != '\0'; p = *end != '\0' ? end + 1 : end) {
+		if ((end = strchr(p, ',')) == NULL)
+			end = p + strlen(p);
+		if (end > p && json_array_append_new(a,
+		    json_stringn(p, end - p)) == -1) {
+			json_decref(a);
+			return (NULL);
+		}
+	}
+	return (a);
+}
+
 static json_t *
 tsmap_hostinfo(const struct tsmap_params *p)
 {
@@ -368,6 +389,9 @@ tsmap_hostinfo(const struct tsmap_params *p)
 		return (NULL);
 	if (tsmap_json_set(hi, "Hostname", json_string(p->hostname)) == -1 ||
 	    tsmap_json_set(hi, "OS", json_string("linux")) == -1)
+		goto fail;
+	if (p->routes != NULL &&
+	    tsmap_json_set(hi, "RoutableIPs", tsmap_routes(p->routes)) == -1)
 		goto fail;
 	if (p->derp != 0) {
 		if ((ni = json_pack("{s:i}", "PreferredDERP", p->derp)) ==

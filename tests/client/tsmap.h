@@ -58,6 +58,7 @@ struct tsmap_params {
 	const char	*endpoints[TSMAP_MAXEP];
 	size_t		 nendpoints;
 	int		 derp;		/* PreferredDERP; 0: no NetInfo */
+	const char	*routes;	/* RoutableIPs, "a,b"; NULL: none */
 	int		 stream;	/* 0: a lite update (OmitPeers) */
 };
 

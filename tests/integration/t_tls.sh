@@ -84,10 +84,13 @@ with open("/proc/%s/maps" % pid) as maps, \
         if not m:
             continue
         lo, hi = int(m.group(1), 16), int(m.group(2), 16)
+        # Sanitizer shadow maps are terabytes of nothing: skip them.
+        if hi - lo > (1 << 30):
+            continue
         try:
             mem.seek(lo)
             chunk = mem.read(hi - lo)
-        except (OSError, ValueError, OverflowError):
+        except (OSError, ValueError, OverflowError, MemoryError):
             continue
         if needle in chunk or rev in chunk:
             found = True

@@ -7,6 +7,9 @@
 # version), PEERS (peers cache), DERPER (derper binary), W (work dir).
 
 TSBIN="$PEERS/$V"
+# Sanitizer builds: leak checks cannot run in the daemons' chroots, and
+# coordctl's exit-time leaks are not what these tests look for.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=0}"
 HEADSCALE="$PEERS/v0.29.2/headscale"
 BASE_DOMAIN=tailnet.test
 EXTRA_NAME=extra-record.interop.test
@@ -26,6 +29,14 @@ DERP_CODE=coordd
 HTTP_PORT=$((PB + 5))
 # node i: UDP $((PB + 10 + i)), SOCKS5 $((PB + 13 + i))
 URL="http://127.0.0.1:$SRV_PORT"
+# INTEROP_TLS=1 (coordd only): HTTPS on listen_addr with a self-signed
+# certificate the clients trust through SSL_CERT_FILE, so control and
+# the embedded DERP go over TLS and TS_DEBUG_USE_DERP_HTTP is not set.
+TLS=${INTEROP_TLS:-0}
+if [ "$TLS" = 1 ]; then
+	URL="https://127.0.0.1:$SRV_PORT"
+	export CURL_CA_BUNDLE="$W/tls/cert.pem"
+fi
 
 SRV_LOG="$W/server.log"
 SRV_PID=
@@ -77,7 +88,7 @@ kill_pid() {
 
 show_logs() {
 	for f in "$SRV_LOG" "$W/derper.log" "$W"/n1/tailscaled.log \
-	    "$W"/n2/tailscaled.log; do
+	    "$W"/n2/tailscaled.log "$W"/n3/tailscaled.log "$W"/n3/up.log; do
 		[ -s "$f" ] || continue
 		echo "--- $TEST_NAME: tail of ${f#"$W"/} ---"
 		tail -n "${INTEROP_LOG_LINES:-40}" "$f"
@@ -133,6 +144,15 @@ EOF
 
 hs() { HEADSCALE_DISABLE_CHECK_UPDATES=true "$HEADSCALE" -c "$W/srv/config.yaml" "$@"; }
 ctl() { "$BUILDDIR/bin/coordctl" -s "$W/srv/coordd.sock" "$@"; }
+
+# A self-signed certificate for every address a client may use.
+tls_cert() {
+	mkdir -p "$W/tls"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -days 2 -subj "/CN=coordd interop" \
+	    -addext "subjectAltName=IP:127.0.0.1,IP:$VETH_IP,DNS:localhost" \
+	    -keyout "$W/tls/key.pem" -out "$W/tls/cert.pem" 2>/dev/null
+}
 
 # The keys both servers share (coordd reads headscale's file).
 server_config() {
@@ -200,6 +220,11 @@ s = s.replace("    enabled: false\n", "    enabled: true\n"
 s = s.replace("  paths:\n    - " + paths + "\n", "  paths: []\n", 1)
 open(p, "w").write(s)
 PY
+	fi
+	if [ "$TLS" = 1 ]; then
+		tls_cert || return 1
+		printf 'tls_cert_path: %s\ntls_key_path: %s\n' \
+		    "$W/tls/cert.pem" "$W/tls/key.pem" >>"$W/srv/config.yaml"
 	fi
 	if [ "$SERVER" = headscale ]; then
 		mkdir -p "$W/srv/keys" "$W/srv/state"
@@ -290,12 +315,17 @@ server_nodes() {
 node_start() {
 	i=$1 d=$W/n$1
 	mkdir -p "$d"
+	if [ "$TLS" = 1 ]; then
+		tlsenv="SSL_CERT_FILE=$W/tls/cert.pem"
+	else
+		tlsenv="TS_DEBUG_USE_DERP_HTTP=1"
+	fi
 	env -u PORT \
 	    TS_LOGS_DIR="$d" \
 	    TS_ASSUME_NETWORK_UP_FOR_TEST=1 \
 	    TS_DISABLE_PORTMAPPER=1 \
 	    TS_PANIC_IF_HIT_MAIN_CONTROL=1 \
-	    TS_DEBUG_USE_DERP_HTTP=1 \
+	    $tlsenv \
 	    TS_DEBUG_MAP=1 \
 	    ${INTEROP_TS_ENV:-} \
 	    "$TSBIN/tailscaled" --tun=userspace-networking \

@@ -9,6 +9,7 @@ DIR=$(cd "$(dirname "$0")" && pwd)
 W=$(mktemp -d /tmp/coordd-interop.XXXXXX)
 chmod 755 "$W"
 . "$DIR/lib.sh"
+. "$DIR/admin.sh"
 
 t0=$(date +%s)
 elapsed() { echo "$(($(date +%s) - t0))s"; }
@@ -54,7 +55,10 @@ if [ "$SERVER" = headscale ]; then
 	    derp_start || exit 1
 fi
 
-server_config
+if ! server_config; then
+	fail "the server's config (and TLS certificate) is written"
+	exit 1
+fi
 if ! server_start; then
 	fail "$SERVER starts on $URL"
 	exit 1
@@ -113,10 +117,11 @@ done
 ts 1 debug netmap >"$W/n1/netmap.json" 2>&1
 check "n1: debug netmap has the MagicDNS suffix $BASE_DOMAIN" \
     jq -e "[.. | strings | select(. == \"$BASE_DOMAIN\")] | length > 0" \
-    "$W/n1/netmap.json"
+    "$W/n1/netmap.json" >/dev/null
 check "n1: debug netmap has dns.extra_records ($EXTRA_NAME A $EXTRA_IP)" \
     jq -e "[.. | objects | select(.Name? == \"$EXTRA_NAME\" and
-	.Value? == \"$EXTRA_IP\")] | length == 1" "$W/n1/netmap.json"
+	.Value? == \"$EXTRA_IP\")] | length == 1" "$W/n1/netmap.json" \
+    >/dev/null
 
 # 6. Restart the whole server suite with the same state.
 NODES_BEFORE=$(server_nodes 2>/dev/null | jq length)
@@ -156,10 +161,10 @@ if [ "$SERVER" = coordd ]; then
 	ts 1 netcheck --format=json >"$W/n1/netcheck.json" 2>"$W/n1/netcheck.err"
 	check "netcheck: our STUN answers (UDP, a global address)" \
 	    jq -e '.UDP == true and ((.GlobalV4 // "") | length > 0)' \
-	    "$W/n1/netcheck.json"
+	    "$W/n1/netcheck.json" >/dev/null
 	check "netcheck: region 999 is measured and preferred" \
 	    jq -e '.PreferredDERP == 999 and (.RegionLatency["999"] // 0) > 0' \
-	    "$W/n1/netcheck.json"
+	    "$W/n1/netcheck.json" >/dev/null
 	# Both clients again, never direct: everything goes through /derp.
 	node_stop 1
 	node_stop 2
@@ -176,6 +181,10 @@ if [ "$SERVER" = coordd ]; then
 	check "the relay logged the clients in" \
 	    grep -qE "derp .*logged in" "$SRV_LOG"
 fi
+
+# 8. Interactive registration and subnet routes (admin.sh).
+admin_scenario
+kill_pid "${UP3_PID:-}"
 
 if [ "$SERVER" = coordd ]; then
 	if grep -qE "ERROR: (Address|Leak|Memory)Sanitizer|runtime error:" \

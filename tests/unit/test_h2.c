@@ -322,6 +322,7 @@ fx_setup(void)
 	conn->id = fx.connid = 42;
 	strlcpy(conn->peer, "test", sizeof(conn->peer));
 	TAILQ_INSERT_TAIL(&fx.coord.conns, conn, entry);
+	RB_INSERT(conn_ids, &fx.coord.conn_ids, conn);
 	fx.coord.nconns = 1;
 	if ((conn->h2 = h2_session_new(conn)) == NULL)
 		return (-1);
