@@ -63,6 +63,15 @@ lg_socket(struct lg_node *n)
 	return (fd);
 }
 
+/* Silence for this long fails the node, as it would fail tailscaled. */
+static void
+lg_timeout(struct lg_node *n, int secs)
+{
+	struct timeval	tv = { secs, 0 };
+
+	bufferevent_set_timeouts(n->bev, &tv, NULL);
+}
+
 static int
 lg_open(struct lg_node *n, const char *req, size_t len)
 {
@@ -76,6 +85,7 @@ lg_open(struct lg_node *n, const char *req, size_t len)
 		return (-1);
 	}
 	bufferevent_setcb(n->bev, lg_conn_read, NULL, lg_conn_event, n);
+	lg_timeout(n, LG_HS_TIMEOUT);
 	if (bufferevent_enable(n->bev, EV_READ) == -1 ||
 	    bufferevent_write(n->bev, req, len) == -1 ||
 	    bufferevent_socket_connect(n->bev, (struct sockaddr *)&lg.sin,
@@ -113,6 +123,7 @@ lg_conn_close(struct lg_node *n)
 	n->earlylen = n->earlyskip = 0;
 	n->earlymagic = n->h2on = 0;
 	n->meshing = 0;
+	n->mgot = 0;
 	n->dead = LG_FAIL_NONE;
 	n->state = LG_IDLE;
 	if (n->view != NULL)
@@ -212,6 +223,8 @@ lg_conn_event(struct bufferevent *bev, short what, void *arg)
 
 	if (what & BEV_EVENT_CONNECTED)
 		return;
+	if (what & BEV_EVENT_TIMEOUT)
+		lg.timeouts++;
 	if (n->state == LG_KEY && (what & BEV_EVENT_EOF)) {
 		if (lg_parse_key(n) == -1) {
 			lg_node_failed(n, LG_FAIL_HS);
@@ -432,6 +445,38 @@ lg_h2_on_header(nghttp2_session *ng, const nghttp2_frame *frame,
 	return (0);
 }
 
+static uint32_t
+lg_le32(const uint8_t *p)
+{
+	return ((uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[1] << 8 | p[0]);
+}
+
+/*
+ * The first frame of a map stream (u32 little-endian length, then
+ * zstd) is the node's full map: it has its map once all of it is in.
+ */
+static void
+lg_firstmap(struct lg_node *n, const uint8_t *data, size_t len)
+{
+	size_t	k;
+
+	if (n->hasmap)
+		return;
+	if (n->mgot < sizeof(n->mhdr)) {
+		k = MIN(len, sizeof(n->mhdr) - n->mgot);
+		memcpy(n->mhdr + n->mgot, data, k);
+		n->mgot += k;
+		len -= k;
+		if (n->mgot < sizeof(n->mhdr))
+			return;
+	}
+	k = lg_le32(n->mhdr);
+	n->mgot += MIN(len, k + sizeof(n->mhdr) - n->mgot);
+	if (n->mgot == k + sizeof(n->mhdr))
+		lg_node_hasmap(n);
+}
+
 /*
  * Only sample nodes decode their maps; the rest drop the bytes, and
  * nghttp2 still opens the window again for them.
@@ -447,6 +492,8 @@ lg_h2_on_data(nghttp2_session *ng, uint8_t flags, int32_t id,
 	lg.rxbytes += len;
 	if ((r = nghttp2_session_get_stream_user_data(ng, id)) == NULL)
 		return (0);
+	if (r == &n->req[LG_REQ_MAP] && r->status == 200)
+		lg_firstmap(n, data, len);
 	if (r == &n->req[LG_REQ_MAP] && r->status == 200 && n->view != NULL)
 		return (lg_view_feed(n->view, data, len) == 0 ? 0 :
 		    NGHTTP2_ERR_CALLBACK_FAILURE);
@@ -641,6 +688,8 @@ lg_handshake(struct lg_node *n)
 		return (-1);
 	noise_hs_clear(&n->hs);
 	n->state = LG_REGISTER;
+	lg_timeout(n, LG_MAP_TIMEOUT);
+	lg_server_up();
 	if (lg_h2_start(n) == -1 || lg_register(n) == -1)
 		return (-1);
 	return (0);

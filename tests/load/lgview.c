@@ -276,7 +276,10 @@ lg_view_feed(struct lg_view *v, const uint8_t *data, size_t len)
 	return (0);
 }
 
-/* A random node that has its map and no change still on its way. */
+/*
+ * A random node of the roaming ones (the last -m, or all) that has its
+ * map and no change still on its way.
+ */
 static struct lg_node *
 lg_change_pick(void)
 {
@@ -284,7 +287,7 @@ lg_change_pick(void)
 	int		 i;
 
 	for (i = 0; i < 64; i++) {
-		n = &lg.nodes[arc4random_uniform(lg.n)];
+		n = &lg.nodes[lg.n - lg.roam + arc4random_uniform(lg.roam)];
 		if (n->state == LG_MAPPING && n->meshing && n->id != 0 &&
 		    n->pending == 0 && n->req[LG_REQ_LITE].sid == 0)
 			return (n);

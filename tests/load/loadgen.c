@@ -1,16 +1,20 @@
 /*
  * loadgen: simulate many Tailscale nodes against a control server.
  *
- *	loadgen [-RSv] [-A authkey] [-a cpu] [-C changes/s] [-c secs]
- *	    [-j file] [-k keyfile] [-n nodes] [-P pid] [-p inflight]
- *	    [-r connects/s] [-s samples] [-t secs] [-V capver] URL
+ *	loadgen [-RSvWw] [-A authkey] [-a cpu] [-C changes/s] [-c secs]
+ *	    [-j file] [-k keyfile] [-m roaming] [-n nodes] [-P pid|pidfile]
+ *	    [-p inflight] [-r connects/s] [-s samples] [-t secs] [-V capver]
+ *	    URL
  *
  * Phases: connect the nodes in a ramp (each: GET /key, /ts2021, Noise,
- * register, map stream), wait for a full mesh as the sample nodes see
- * it, then churn: lite updates with new endpoints on random nodes, each
- * timed until every sample has seen it.  Figures go to stdout, and as
- * JSON to -j.  Exit 1 when the mesh is not reached within -t, or when a
- * change was lost.
+ * register, map stream), wait for a full mesh (every node has its first
+ * map, every sample sees all the others); then, with -w or -W, a
+ * reconnect storm: every node drops its connection (-w) or the server
+ * drops them all (-W, a restart), and all of them come back at once as
+ * restarted clients, timed until the full mesh again; then churn: lite
+ * updates with new endpoints on random nodes, each timed until every
+ * sample has seen it.  Figures go to stdout, and as JSON to -j.  Exit 1
+ * when a mesh is not reached within -t, or when a change was lost.
  */
 #include <sys/types.h>
 #include <sys/param.h>
@@ -39,17 +43,19 @@
 
 #define LG_TICK_USEC	5000
 #define LG_CATCHUP	0.5	/* seconds of a late tick's rate made up */
+#define LG_PROBE_USEC	100000	/* the storm's probe of the server */
 
 struct lg	lg;
 
 static __dead2 void
 usage(void)
 {
-	fprintf(stderr, "usage: %s [-RSv] [-A authkey] [-a cpu] "
+	fprintf(stderr, "usage: %s [-RSvWw] [-A authkey] [-a cpu] "
 	    "[-C changes/s] [-c secs] [-j file]\n"
-	    "\t[-k keyfile] [-n nodes] [-P pid] [-p inflight] "
-	    "[-r connects/s] [-s samples]\n"
-	    "\t[-t secs] [-V capver] URL\n", getprogname());
+	    "\t[-k keyfile] [-m roaming] [-n nodes] [-P pid|pidfile] "
+	    "[-p inflight]\n"
+	    "\t[-r connects/s] [-s samples] [-t secs] [-V capver] URL\n",
+	    getprogname());
 	exit(2);
 }
 
@@ -199,7 +205,8 @@ lg_samples(void)
 static void
 lg_retry(int fd, short ev, void *arg)
 {
-	lg_conn_start(arg);
+	if (lg.phase != LG_PH_WAIT)
+		lg_conn_start(arg);
 }
 
 /* Registered: the slot goes to the next node of the ramp. */
@@ -212,12 +219,30 @@ lg_node_up(struct lg_node *n)
 	}
 }
 
+/* While waiting for the server's restart a node stays down. */
+static void
+lg_node_down(struct lg_node *n)
+{
+	if (n->retry != NULL)
+		evtimer_del(n->retry);
+	if (!n->down) {
+		n->down = 1;
+		lg.ndown++;
+	}
+}
+
 /* Count the failure; the node tries again a little later. */
 void
 lg_node_failed(struct lg_node *n, enum lg_fail why)
 {
 	struct timeval	tv;
 
+	if (lg.phase == LG_PH_WAIT) {
+		lg_conn_close(n);
+		lg_node_up(n);
+		lg_node_down(n);
+		return;
+	}
 	switch (why) {
 	case LG_FAIL_HS:
 		lg.hsfail++;
@@ -243,37 +268,161 @@ lg_node_failed(struct lg_node *n, enum lg_fail why)
 	/* Jitter, so that failed nodes do not come back as one. */
 	tv.tv_sec = LG_RETRY_SEC;
 	tv.tv_usec = arc4random_uniform(1000000);
+	/* The storm's probe looks for the restarted server often. */
+	if (lg.phase == LG_PH_STORM && lg.stormup == 0) {
+		tv.tv_sec = 0;
+		tv.tv_usec = LG_PROBE_USEC;
+	}
 	evtimer_add(n->retry, &tv);
 }
 
-/* Start nodes while the ramp's rate and the in-flight bound allow. */
+/* A node's first map frame has come in full. */
+void
+lg_node_hasmap(struct lg_node *n)
+{
+	if (n->hasmap)
+		return;
+	n->hasmap = 1;
+	lg.nhasmap++;
+}
+
+/* A handshake went through: in a storm, the server is back. */
+void
+lg_server_up(void)
+{
+	if (lg.phase != LG_PH_STORM || lg.stormup != 0)
+		return;
+	lg.stormup = lg_now();
+	lg_procmon_look(lg.stormup, 1);
+	lg.stormcpu0 = lg_procmon_cpu();
+	lg_fails_get(&lg.fail0);
+}
+
+void
+lg_fails_get(struct lg_fails *f)
+{
+	f->hs = lg.hsfail;
+	f->reg = lg.regfail;
+	f->map = lg.mapfail;
+	f->drop = lg.drops;
+}
+
+/*
+ * Start nodes while the ramp's rate and the in-flight bound allow.  In
+ * a storm, the first node alone until the server answers it, then all
+ * the others at once.
+ */
 static void
 lg_ramp(double now, double dt)
 {
+	int	all = lg.phase == LG_PH_STORM;
+
+	if (all && lg.stormup == 0) {
+		if (lg.next == 0)
+			lg_conn_start(&lg.nodes[lg.next++]);
+		return;
+	}
 	if (lg.rate > 0)
 		lg.tokens = MIN(lg.tokens + lg.rate * dt,
 		    MAX(1.0, lg.rate * LG_CATCHUP));
-	while (lg.next < lg.n && lg.inflight < lg.maxinflight &&
-	    (lg.rate == 0 || lg.tokens >= 1)) {
+	while (lg.next < lg.n && (all || (lg.inflight < lg.maxinflight &&
+	    (lg.rate == 0 || lg.tokens >= 1)))) {
 		lg.tokens -= 1;
 		lg_conn_start(&lg.nodes[lg.next++]);
 	}
 }
 
+/* Every node has its map and every sample sees all the others. */
 static int
 lg_meshed(void)
 {
 	int	i;
 
+	if (lg.nhasmap < lg.n)
+		return (0);
 	for (i = 0; i < lg.nsamples; i++)
 		if (lg.views[i].npresent < lg.n - 1)
 			return (0);
 	return (1);
 }
 
+/*
+ * -W: the mesh is there; now the server is to go away.  Nodes that are
+ * already waiting to retry stay down as well.
+ */
+static void
+lg_wait_start(void)
+{
+	int	i;
+
+	lg.phase = LG_PH_WAIT;
+	for (i = 0; i < lg.n; i++)
+		if (lg.nodes[i].state == LG_IDLE)
+			lg_node_down(&lg.nodes[i]);
+	printf("full mesh; waiting for the server to restart\n");
+	fflush(stdout);
+}
+
+/*
+ * Every node comes back at once, as a restarted tailscaled: /key, the
+ * upgrade, a register without an auth key, the map stream.  The views
+ * start empty, so the mesh must be seen anew.
+ */
+static void
+lg_storm_start(double now)
+{
+	int	i;
+
+	lg.phase = LG_PH_STORM;
+	lg.storm0 = now;
+	lg.restart = 1;
+	lg_reconnect_all();
+	for (i = 0; i < lg.n; i++) {
+		lg.nodes[i].known = lg.nodes[i].registered;
+		lg.nodes[i].haskey = 0;
+		lg.nodes[i].hasmap = 0;
+		lg.nodes[i].down = 0;
+		if (lg.nodes[i].retry != NULL)
+			evtimer_del(lg.nodes[i].retry);
+	}
+	lg.nhasmap = 0;
+	lg.ndown = 0;
+	for (i = 0; i < lg.nsamples; i++) {
+		memset(lg.views[i].present, 0, lg.n);
+		lg.views[i].npresent = 0;
+	}
+	if (lg.verbose)
+		warnx("storm: %d nodes reconnect", lg.n);
+}
+
+/* After a mesh: the storm if one is due, else the churn, else the end. */
+static void
+lg_meshed_next(double now)
+{
+	if (lg.phase == LG_PH_RAMP) {
+		lg.meshdone = now;
+		if (lg.storm == LG_STORM_RESTART) {
+			lg_wait_start();
+			return;
+		}
+		if (lg.storm == LG_STORM_NOW) {
+			lg_storm_start(now);
+			return;
+		}
+	} else {
+		lg.stormdone = now;
+		lg_procmon_look(now, 1);
+		lg.stormcpu1 = lg_procmon_cpu();
+		lg_fails_get(&lg.fail1);
+	}
+	lg.phase = lg.churnsec > 0 ? LG_PH_CHURN : LG_PH_DONE;
+}
+
 static void
 lg_churn(double now, double dt)
 {
+	if (lg.phase != LG_PH_CHURN)
+		return;
 	if (lg.churnstart == 0) {
 		lg.churnstart = now;
 		lg.churnend = now + lg.churnsec;
@@ -290,28 +439,48 @@ lg_churn(double now, double dt)
 	}
 }
 
+static const char *
+lg_why(void)
+{
+	switch (lg.phase) {
+	case LG_PH_RAMP:
+		return ("no full mesh within the bound");
+	case LG_PH_WAIT:
+		return ("the server did not drop every session within the "
+		    "bound");
+	case LG_PH_STORM:
+		return ("no full mesh after the storm within the bound");
+	default:
+		return ("the churn did not settle within the bound");
+	}
+}
+
 static void
 lg_tick(int fd, short ev, void *arg)
 {
 	double	now = lg_now(), dt = now - lg.lasttick;
 
 	lg.lasttick = now;
-	lg_ramp(now, dt);
-	if (lg.meshdone == 0 && lg.nregistered == lg.n && lg_meshed())
-		lg.meshdone = now;
-	if (lg.meshdone != 0 && lg.churnsec > 0)
-		lg_churn(now, dt);
+	lg_procmon_look(now, 0);
+	if (lg.phase == LG_PH_RAMP || lg.phase == LG_PH_STORM)
+		lg_ramp(now, dt);
+	if ((lg.phase == LG_PH_RAMP || lg.phase == LG_PH_STORM) &&
+	    lg_meshed())
+		lg_meshed_next(now);
+	if (lg.phase == LG_PH_WAIT && lg.ndown == lg.n)
+		lg_storm_start(now);
+	lg_churn(now, dt);
 	lg_change_expire(now);
-	if (lg.meshdone != 0 && (lg.churnsec == 0 ||
-	    (lg.churnstart != 0 && now >= lg.churnend &&
-	    lg_changes_settled()))) {
+	if (lg.phase == LG_PH_CHURN && lg.churnstart != 0 &&
+	    now >= lg.churnend && lg_changes_settled())
+		lg.phase = LG_PH_DONE;
+	if (lg.phase == LG_PH_DONE) {
 		event_base_loopexit(lg.base, NULL);
 		return;
 	}
 	if (lg.t0 != 0 && now - lg.t0 > lg.bound) {
 		lg.failed = 1;
-		lg.why = lg.meshdone == 0 ? "no full mesh within the bound" :
-		    "the churn did not settle within the bound";
+		lg.why = lg_why();
 		event_base_loopexit(lg.base, NULL);
 	}
 }
@@ -359,7 +528,7 @@ int
 main(int argc, char *argv[])
 {
 	struct timeval	 tv = { 0, LG_TICK_USEC };
-	const char	*keyfile = NULL;
+	const char	*keyfile = NULL, *procarg = NULL;
 	int		 ch, i, cpu = -1;
 
 	lg.n = 100;
@@ -369,8 +538,8 @@ main(int argc, char *argv[])
 	lg.churnrate = 5;
 	lg.bound = 120;
 	lg.bindsrc = 1;
-	while ((ch = getopt(argc, argv, "A:a:C:c:j:k:n:P:p:Rr:Ss:t:V:v")) !=
-	    -1) {
+	while ((ch = getopt(argc, argv,
+	    "A:a:C:c:j:k:m:n:P:p:Rr:Ss:t:V:vWw")) != -1) {
 		switch (ch) {
 		case 'A':
 			lg.authkey = optarg;
@@ -390,11 +559,14 @@ main(int argc, char *argv[])
 		case 'k':
 			keyfile = optarg;
 			break;
+		case 'm':
+			lg.roam = lg_num(optarg, 1, 65536, "-m");
+			break;
 		case 'n':
 			lg.n = lg_num(optarg, 2, 65536, "-n");
 			break;
 		case 'P':
-			lg.serverpid = lg_num(optarg, 1, INT_MAX, "-P");
+			procarg = optarg;
 			break;
 		case 'p':
 			lg.maxinflight = lg_num(optarg, 1, 65536, "-p");
@@ -420,6 +592,12 @@ main(int argc, char *argv[])
 		case 'v':
 			lg.verbose++;
 			break;
+		case 'W':
+			lg.storm = LG_STORM_RESTART;
+			break;
+		case 'w':
+			lg.storm = LG_STORM_NOW;
+			break;
 		default:
 			usage();
 		}
@@ -428,6 +606,8 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc != 1)
 		usage();
+	if (lg.roam == 0 || lg.roam > lg.n)
+		lg.roam = lg.n;
 	if (cpu != -1)
 		lg_affinity(cpu);
 	lg_url(argv[0]);
@@ -439,15 +619,14 @@ main(int argc, char *argv[])
 	lg_samples();
 	if ((lg.base = event_base_new()) == NULL)
 		errx(1, "event_base_new");
-	if (lg.serverpid != 0 && lg_procstat(lg.serverpid, &lg.ps0) == -1)
-		errx(1, "no process %d", (int)lg.serverpid);
+	if (procarg != NULL)
+		lg_procmon_init(procarg);
 	if ((lg.tick = event_new(lg.base, -1, EV_PERSIST, lg_tick, NULL)) ==
 	    NULL || event_add(lg.tick, &tv) == -1)
 		errx(1, "event_new");
 	lg.lasttick = lg_now();
 	event_base_dispatch(lg.base);
-	if (lg.serverpid != 0)
-		(void)lg_procstat(lg.serverpid, &lg.ps1);
+	lg_procmon_look(lg_now(), 1);
 	lg_report();
 	for (i = 0; i < lg.n; i++) {
 		lg_conn_close(&lg.nodes[i]);

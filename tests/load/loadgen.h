@@ -22,11 +22,29 @@
 #include "noise.h"
 #include "tsmap.h"
 
-#define LG_CAPVER	113
+#define LG_CAPVER	133	/* tailscale v1.96; headscale wants >= 113 */
 #define LG_CHANGE_TTL	10.0	/* seconds before a change counts as lost */
 #define LG_RETRY_SEC	1	/* a failed node tries again after this */
 #define LG_CHANGE_EP	"127.0.0.2"	/* its port is the change id */
 #define LG_MAXCHANGES	65535
+#define LG_HS_TIMEOUT	60	/* silence allowed until the Noise session */
+#define LG_MAP_TIMEOUT	120	/* and on it, as tailscaled's poll timeout */
+
+/* The run's phases, in this order; the storm and the churn are optional. */
+enum lg_phase {
+	LG_PH_RAMP,		/* nodes connect, until the full mesh */
+	LG_PH_WAIT,		/* -W: until the server drops every session */
+	LG_PH_STORM,		/* all reconnect at once, until the mesh again */
+	LG_PH_CHURN,		/* endpoint changes, until they settle */
+	LG_PH_DONE
+};
+
+/* What starts the reconnect storm. */
+enum lg_storm {
+	LG_STORM_NONE,
+	LG_STORM_NOW,		/* -w: the loadgen drops all after the mesh */
+	LG_STORM_RESTART	/* -W: the server drops all (a restart) */
+};
 
 /* Where a node is in its life. */
 enum lg_state {
@@ -92,6 +110,10 @@ struct lg_node {
 	struct lg_view		*view;		/* sample nodes only */
 	struct event		*retry;
 	uint16_t		 pending;	/* change id not yet everywhere */
+	int			 hasmap;	/* its first map frame came */
+	int			 down;		/* dropped while waiting (-W) */
+	uint8_t			 mhdr[4];	/* the first frame's length */
+	uint32_t		 mgot;		/* its bytes so far */
 };
 
 /* What a sample node knows of the tailnet. */
@@ -122,6 +144,32 @@ struct lg_procstat {
 	int	nproc;
 };
 
+/*
+ * The server as seen from /proc once a second: its pid may come from a
+ * file, read again at each look, so that a restarted server is followed.
+ */
+struct lg_procmon {
+	pid_t		 pid;		/* 0: none watched */
+	const char	*pidfile;
+	double		 cpubase;	/* of the processes before this one */
+	double		 cpulast;	/* of this one, at the last look */
+	double		 cpu0;		/* the total at the first look */
+	int		 started;
+	long		 rss;		/* at the last look */
+	long		 rss0;		/* at the first look */
+	long		 rsspeak;
+	int		 nproc;
+	double		 next;		/* time of the next look */
+};
+
+/* Failure counters, to take the storm's share of them. */
+struct lg_fails {
+	int	hs;
+	int	reg;
+	int	map;
+	int	drop;
+};
+
 struct lg {
 	struct event_base	*base;
 	char			 host[256];
@@ -137,8 +185,9 @@ struct lg {
 	int			 maxinflight;
 	double			 churnsec;
 	double			 churnrate;
+	int			 roam;		/* -m: the last roam nodes churn */
 	double			 bound;		/* -t */
-	pid_t			 serverpid;
+	enum lg_storm		 storm;
 	const char		*jsonpath;
 	int			 verbose;
 
@@ -159,13 +208,26 @@ struct lg {
 	double			 regdone;	/* last register 200 */
 	int			 nregistered;
 	double			 meshdone;	/* 0: not yet */
+	int			 nhasmap;	/* nodes with their first map */
+	enum lg_phase		 phase;
 	int			 hsfail;
 	int			 regfail;	/* non-200 or refused */
 	int			 mapfail;
 	int			 litefail;
 	int			 drops;		/* connections lost after setup */
+	int			 timeouts;	/* of those failures, by silence */
 	uint64_t		 rxbytes;
-	struct lg_procstat	 ps0, ps1;
+	struct lg_procmon	 mon;
+
+	/* The reconnect storm. */
+	int			 ndown;		/* -W: sessions dropped */
+	double			 storm0;	/* every session down */
+	double			 stormup;	/* first handshake after it */
+	double			 stormdone;	/* full mesh again */
+	double			 stormcpu0;	/* server CPU at stormup */
+	double			 stormcpu1;
+	struct lg_fails		 fail0;		/* at stormup */
+	struct lg_fails		 fail1;		/* at stormdone */
 
 	/* The churn. */
 	struct lg_change	*changes;
@@ -184,6 +246,9 @@ extern struct lg	lg;
 double	lg_now(void);
 void	lg_node_up(struct lg_node *);
 void	lg_node_failed(struct lg_node *, enum lg_fail);
+void	lg_node_hasmap(struct lg_node *);
+void	lg_server_up(void);
+void	lg_fails_get(struct lg_fails *);
 
 /* lgconn.c */
 void	lg_conn_start(struct lg_node *);
@@ -203,6 +268,9 @@ int	lg_changes_settled(void);
 
 /* lgstat.c */
 int	lg_procstat(pid_t, struct lg_procstat *);
+void	lg_procmon_init(const char *);
+void	lg_procmon_look(double, int);
+double	lg_procmon_cpu(void);
 void	lg_report(void);
 
 #endif /* LOADGEN_H */
