@@ -349,8 +349,9 @@ verdict() {	# verdict DIR TIMEOUT: DIR/status from DIR/lg.json
 	if ! jq -e . "$1/lg.json" >/dev/null 2>&1; then
 		tail -n 5 "$1/lg.out" >&2
 		echo "the loadgen failed" >"$1/status"
-	elif jq -e '.error // "" | test("bound")' "$1/lg.json" >/dev/null
-	then
+	elif jq -e '(.error // "" | test("bound")) or .full_mesh != true' \
+	    "$1/lg.json" >/dev/null; then
+		# No full mesh is no result, whatever the loadgen's words.
 		echo "did not complete (timeout $2 s)" >"$1/status"
 	else
 		echo ok >"$1/status"
