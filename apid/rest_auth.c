@@ -3,7 +3,10 @@
  * hash; apid only carries it.  A request without a key is checked too,
  * with a dummy key that cannot match, so that "no key" and "wrong key"
  * take the same time.  Failed checks spend tokens of a per-source
- * bucket; an empty bucket answers 429 without asking stored at all.
+ * bucket; an empty bucket answers 429 without asking stored at all,
+ * and each such refusal spends a token too (down to -AUTH_BURST), so a
+ * source that keeps guessing stays held off instead of getting one try
+ * a second.
  */
 #include <sys/types.h>
 
@@ -113,9 +116,13 @@ rest_auth(struct rest_req *r)
 {
 	Coordd__ApiKeyQuery	 q = COORDD__API_KEY_QUERY__INIT;
 	struct auth_ctx		*a;
+	struct auth_slot	*s;
 	const char		*key = auth_bearer(r->auth);
 
-	if (auth_slot(r->remote)->tokens < 1.0) {
+	s = auth_slot(r->remote);
+	if (s->tokens < 1.0) {
+		if (s->tokens > -AUTH_BURST)
+			s->tokens -= 1.0;
 		log_info("rest: %s: too many failed API key checks",
 		    r->remote);
 		return (rest_error(r, 429, "too many failed API key checks"));

@@ -164,8 +164,10 @@ t_none=$(tm none); t_wrong=$(tm badsecret)
 check "no key ($t_none s) takes about as long as a wrong key ($t_wrong s)" \
     awk -v a="$t_none" -v b="$t_wrong" 'BEGIN { exit !(a > b / 3 && a < b * 3) }'
 
-# Failed checks are rate-limited per source: a burst, then 429.
-codes=$(for _ in $(seq 1 14); do
+# Failed checks are rate-limited per source: a burst, then 429; the
+# refusals count too, so 24 tries leave the source held off for about
+# ten seconds, far longer than the next request takes even when slow.
+codes=$(for _ in $(seq 1 24); do
 	curl -s -o /dev/null -w '%{http_code}\n' -H "$(auth_header wrong)" \
 	    "$URL/api/v1/user"
 done | sort | uniq -c | tr '\n' ' ')
