@@ -58,9 +58,11 @@ struct conn {
 	uint8_t			 src[16];	/* the source address */
 	size_t			 srclen;
 	enum conn_state		 state;
+	int			 tls;		/* bev is bufferevent_openssl */
 	struct noise_hs		*hs;
 	struct noise_transport	*nt;
 	struct evbuffer		*plain;		/* decrypted client bytes */
+	struct evbuffer		*stage;		/* records for a direct write */
 	struct h2_session	*h2;
 	struct ws_conn		*ws;		/* the WebSocket variant */
 	struct api_fwd		*api;		/* apifwd.c, in CONN_API */
@@ -144,6 +146,7 @@ void		 ts2021_upgrade(struct conn *, const struct http_request *);
 void		 ts2021_read(struct conn *);
 int		 ts2021_write(struct conn *);
 struct evbuffer	*conn_output(struct conn *);
+size_t		 conn_backlog(struct conn *);
 void		 ts2021_ws_free(struct ws_conn *);
 
 #endif /* COORDINATOR_H */

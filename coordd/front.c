@@ -145,6 +145,7 @@ front_accept(int fd, short event, void *arg)
 		return;
 	}
 	conn->coord = c;
+	conn->tls = c->tls != NULL;
 	conn->id = ++c->next_connid;
 	conn->state = CONN_HTTP;
 	peer_name(&ss, conn->peer, sizeof(conn->peer));
@@ -182,6 +183,8 @@ conn_close(struct conn *conn)
 	}
 	if (conn->plain != NULL)
 		evbuffer_free(conn->plain);
+	if (conn->stage != NULL)
+		evbuffer_free(conn->stage);
 	ts2021_ws_free(conn->ws);
 	apifwd_free(conn->api);
 	free(conn);

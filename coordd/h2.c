@@ -27,6 +27,8 @@ struct h2_session {
 };
 
 static void	h2_flush_cb(int, short, void *);
+static int	h2_send_data(nghttp2_session *, nghttp2_frame *,
+		    const uint8_t *, size_t, nghttp2_data_source *, void *);
 static int	h2_stream_error(struct h2_stream *, int, const char *);
 
 static void
@@ -208,19 +210,19 @@ h2_read_data(nghttp2_session *ng, int32_t id, uint8_t *buf, size_t len,
     uint32_t *data_flags, nghttp2_data_source *source, void *arg)
 {
 	struct h2_stream	*st = source->ptr;
-	int			 n;
+	size_t			 have = evbuffer_get_length(st->st_out);
 
-	if ((n = evbuffer_remove(st->st_out, buf, len)) == -1)
-		return (NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE);
-	if (evbuffer_get_length(st->st_out) == 0) {
+	/* h2_send_data takes the bytes when the frame goes out. */
+	if (have <= len) {
 		if (st->st_out_eof)
 			*data_flags |= NGHTTP2_DATA_FLAG_EOF;
-		else if (n == 0) {
+		else if (have == 0) {
 			st->st_deferred = 1;
 			return (NGHTTP2_ERR_DEFERRED);
 		}
 	}
-	return (n);
+	*data_flags |= NGHTTP2_DATA_FLAG_NO_COPY;
+	return ((ssize_t)MINIMUM(have, len));
 }
 
 struct h2_session *
@@ -250,6 +252,7 @@ h2_session_new(struct conn *conn)
 	    h2_on_frame_recv);
 	nghttp2_session_callbacks_set_on_stream_close_callback(cbs,
 	    h2_on_stream_close);
+	nghttp2_session_callbacks_set_send_data_callback(cbs, h2_send_data);
 	if (nghttp2_session_server_new(&s->s_ng, cbs, s) != 0)
 		goto fail;
 	nghttp2_session_callbacks_del(cbs);
@@ -319,21 +322,95 @@ h2_session_recv(struct h2_session *s, struct evbuffer *in)
 	return (0);
 }
 
-static int
-h2_seal(struct h2_session *s, struct evbuffer *out, const uint8_t *pt,
-    size_t ptlen)
-{
-	uint8_t		rec[NOISE_REC_MAX];
-	size_t		reclen;
+/*
+ * The Noise record being filled by a flush.  Frames are written after
+ * its header and sealed where they lie.  One flush runs at a time.
+ */
+static struct {
+	struct h2_session	*s;
+	struct evbuffer		*out;
+	uint8_t			 buf[NOISE_REC_MAX];
+	size_t			 len;		/* plaintext after the header */
+} h2_rec;
 
-	if (noise_transport_seal(s->s_conn->nt, pt, ptlen, rec, sizeof(rec),
-	    &reclen) != NOISE_OK) {
+static int
+h2_rec_seal(void)
+{
+	struct h2_session	*s = h2_rec.s;
+	size_t			 reclen;
+
+	if (h2_rec.len == 0)
+		return (0);
+	if (noise_transport_seal(s->s_conn->nt, h2_rec.buf + NOISE_REC_HDRLEN,
+	    h2_rec.len, h2_rec.buf, sizeof(h2_rec.buf), &reclen) !=
+	    NOISE_OK) {
 		s->s_errstr = s->s_conn->nt->nt_errstr;
 		return (-1);
 	}
-	if (evbuffer_add(out, rec, reclen) == -1) {
+	h2_rec.len = 0;
+	if (evbuffer_add(h2_rec.out, h2_rec.buf, reclen) == -1) {
 		s->s_errstr = "out of memory";
 		return (-1);
+	}
+	return (0);
+}
+
+/* Room for n more bytes, sealing the record first if it is full. */
+static uint8_t *
+h2_rec_space(size_t *n)
+{
+	if (h2_rec.len == NOISE_REC_MAXPT && h2_rec_seal() == -1)
+		return (NULL);
+	*n = MINIMUM(*n, NOISE_REC_MAXPT - h2_rec.len);
+	return (h2_rec.buf + NOISE_REC_HDRLEN + h2_rec.len);
+}
+
+static int
+h2_rec_add(const uint8_t *data, size_t len)
+{
+	uint8_t	*p;
+	size_t	 n;
+
+	while (len > 0) {
+		n = len;
+		if ((p = h2_rec_space(&n)) == NULL)
+			return (-1);
+		memcpy(p, data, n);
+		h2_rec.len += n;
+		data += n;
+		len -= n;
+	}
+	return (0);
+}
+
+/*
+ * A DATA frame's payload goes from the stream's buffer straight into
+ * the record (NGHTTP2_DATA_FLAG_NO_COPY): no copy through nghttp2's own
+ * frame buffer, which then never grows its pages for map streams.
+ */
+static int
+h2_send_data(nghttp2_session *ng, nghttp2_frame *frame,
+    const uint8_t *framehd, size_t length, nghttp2_data_source *source,
+    void *arg)
+{
+	struct h2_stream	*st = source->ptr;
+	uint8_t			*p;
+	size_t			 n;
+
+	if (frame->data.padlen > 0 || h2_rec.s == NULL)
+		return (NGHTTP2_ERR_CALLBACK_FAILURE);
+	/* nghttp2 would go on to the next frame within the same call. */
+	if (conn_backlog(h2_rec.s->s_conn) >= H2_OUT_HIWAT)
+		return (NGHTTP2_ERR_WOULDBLOCK);
+	if (h2_rec_add(framehd, 9) == -1)
+		return (NGHTTP2_ERR_CALLBACK_FAILURE);
+	while (length > 0) {
+		n = length;
+		if ((p = h2_rec_space(&n)) == NULL ||
+		    evbuffer_remove(st->st_out, p, n) != (int)n)
+			return (NGHTTP2_ERR_CALLBACK_FAILURE);
+		h2_rec.len += n;
+		length -= n;
 	}
 	return (0);
 }
@@ -348,33 +425,40 @@ h2_session_flush(struct h2_session *s)
 {
 	struct evbuffer	*out = conn_output(s->s_conn);
 	const uint8_t	*data;
-	uint8_t		 pt[NOISE_REC_MAXPT];
-	size_t		 ptlen = 0, n;
 	ssize_t		 len;
+	int		 rv = 0;
 
-	while (evbuffer_get_length(out) < H2_OUT_HIWAT) {
+	h2_rec.s = s;
+	h2_rec.out = out;
+	h2_rec.len = 0;
+	while (conn_backlog(s->s_conn) < H2_OUT_HIWAT) {
 		if ((len = nghttp2_session_mem_send(s->s_ng, &data)) < 0) {
-			h2_session_seterr(s, "send", (int)len);
-			return (-1);
+			if (s->s_errstr == NULL)
+				h2_session_seterr(s, "send", (int)len);
+			rv = -1;
+			break;
 		}
 		if (len == 0)
 			break;
-		while (len > 0) {
-			n = MINIMUM((size_t)len, sizeof(pt) - ptlen);
-			memcpy(pt + ptlen, data, n);
-			ptlen += n;
-			data += n;
-			len -= n;
-			if (ptlen == sizeof(pt)) {
-				if (h2_seal(s, out, pt, ptlen) == -1)
-					return (-1);
-				ptlen = 0;
-			}
+		if (h2_rec_add(data, (size_t)len) == -1) {
+			rv = -1;
+			break;
 		}
 	}
-	if (ptlen > 0 && h2_seal(s, out, pt, ptlen) == -1)
-		return (-1);
-	return (0);
+	/* Sealing overwrites the plaintext where it lies. */
+	if (rv == 0)
+		rv = h2_rec_seal();
+	h2_rec.s = NULL;
+	h2_rec.out = NULL;
+	h2_rec.len = 0;
+	return (rv);
+}
+
+/* nghttp2 has frames waiting (the last flush stopped at the mark). */
+int
+h2_session_wants_write(struct h2_session *s)
+{
+	return (nghttp2_session_want_write(s->s_ng));
 }
 
 /* Neither side has anything more to say: the session is over. */
@@ -481,6 +565,29 @@ int
 h2_stream_write(struct h2_stream *st, const void *data, size_t len)
 {
 	if (st->st_out_eof || evbuffer_add(st->st_out, data, len) == -1)
+		return (-1);
+	return (h2_stream_resume(st));
+}
+
+/*
+ * Bytes that stay where they are until sent; cleanup(data, len, arg)
+ * runs then.  A message for many sessions is written once.
+ */
+int
+h2_stream_write_ref(struct h2_stream *st, const void *data, size_t len,
+    void (*cleanup)(const void *, size_t, void *), void *arg)
+{
+	if (st->st_out_eof || evbuffer_add_reference(st->st_out, data, len,
+	    cleanup, arg) == -1)
+		return (-1);
+	return (h2_stream_resume(st));
+}
+
+/* All of buf, moved rather than copied. */
+int
+h2_stream_write_buffer(struct h2_stream *st, struct evbuffer *buf)
+{
+	if (st->st_out_eof || evbuffer_add_buffer(st->st_out, buf) == -1)
 		return (-1);
 	return (h2_stream_resume(st));
 }

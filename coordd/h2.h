@@ -69,6 +69,7 @@ void			 h2_session_free(struct h2_session *);
 int			 h2_session_recv(struct h2_session *, struct evbuffer *);
 int			 h2_session_flush(struct h2_session *);
 int			 h2_session_done(struct h2_session *);
+int			 h2_session_wants_write(struct h2_session *);
 const char		*h2_session_error(struct h2_session *);
 struct h2_stream	*h2_stream_find(struct h2_session *, int32_t);
 const char		*h2_stream_header(struct h2_stream *, const char *);
@@ -76,6 +77,11 @@ int			 h2_stream_respond(struct h2_stream *, int, const char *,
 			    const void *, size_t);
 int			 h2_stream_begin(struct h2_stream *, int, const char *);
 int			 h2_stream_write(struct h2_stream *, const void *, size_t);
+int			 h2_stream_write_ref(struct h2_stream *, const void *,
+			    size_t, void (*)(const void *, size_t, void *),
+			    void *);
+int			 h2_stream_write_buffer(struct h2_stream *,
+			    struct evbuffer *);
 int			 h2_stream_end(struct h2_stream *);
 size_t			 h2_stream_pending(struct h2_stream *);
 int			 h2_stream_reset(struct h2_stream *);

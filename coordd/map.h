@@ -47,6 +47,13 @@ struct map_session {
 };
 TAILQ_HEAD(map_sessions, map_session);
 
+/* A message for many sessions, shared until each one has sent it. */
+struct map_msg {
+	unsigned int		 mm_refs;
+	size_t			 mm_len;
+	uint8_t			 mm_data[];
+};
+
 /* map.c: the route */
 void		 map_route(struct h2_stream *);
 
@@ -77,6 +84,14 @@ void		 map_config_changed(struct coord *, const struct config *);
 void		 map_ephemeral_sweep(struct coord *);
 void		 map_store_cb(struct imsgev *, struct imsg *, void *);
 void		 map_send(struct map_session *, const char *, size_t);
+uint8_t		*map_frame(struct coord *, const char *, size_t, size_t *);
+void		 map_write(struct map_session *, const uint8_t *, size_t);
+struct map_msg	*map_msg_new(const uint8_t *, size_t);
+void		 map_msg_unref(struct map_msg *);
+void		 map_write_msg(struct map_session *, struct map_msg *, size_t,
+		    size_t);
+void		 map_broadcast_msg(struct coord *, struct map_msg *,
+		    int (*)(void *, uint64_t), void *);
 void		 map_broadcast_unless(struct coord *, const char *, size_t,
 		    int (*)(void *, uint64_t), void *);
 

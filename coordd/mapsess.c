@@ -47,34 +47,99 @@ map_keepalive_tv(struct coord *c)
 }
 
 /*
- * Queue a frame on a session.  A client that does not read falls
- * behind; past MAP_MAX_PENDING its stream is reset, and it comes back
- * with a new poll and a fresh full map.
+ * The session's stream if it has room for len more bytes.  A client
+ * that does not read falls behind; past MAP_MAX_PENDING its stream is
+ * reset, and it comes back with a new poll and a fresh full map.
  */
-static void
-map_session_write(struct map_session *ms, const uint8_t *frame, size_t len)
+static struct h2_stream *
+map_session_room(struct map_session *ms, size_t len)
 {
 	struct h2_stream	*st = ms->ms_stream;
 
-	if (st == NULL)
-		return;
+	if (st == NULL || len == 0 || st->st_out_eof)
+		return (NULL);
 	if (h2_stream_pending(st) + len > MAP_MAX_PENDING) {
 		log_warnx("map %s: node %" PRIu64 " reads too slowly, "
 		    "resetting its map stream", st->st_conn->peer, ms->ms_node);
 		h2_stream_reset(st);
-		return;
+		return (NULL);
 	}
+	return (st);
+}
+
+static void
+map_write_failed(struct map_session *ms)
+{
+	struct h2_stream	*st = ms->ms_stream;
+
+	log_warnx("map %s: node %" PRIu64 ": cannot write",
+	    st->st_conn->peer, ms->ms_node);
+	h2_stream_reset(st);
+}
+
+/* Queue a frame on a session (a copy). */
+void
+map_write(struct map_session *ms, const uint8_t *frame, size_t len)
+{
+	struct h2_stream	*st;
+
+	if ((st = map_session_room(ms, len)) == NULL)
+		return;
 	if (h2_stream_write(st, frame, len) == -1) {
-		log_warnx("map %s: node %" PRIu64 ": cannot write",
-		    st->st_conn->peer, ms->ms_node);
-		h2_stream_reset(st);
+		map_write_failed(ms);
 		return;
 	}
 	ms->ms_frames++;
 }
 
-static uint8_t *
-map_encode(struct coord *c, const char *json, size_t len, size_t *flen)
+struct map_msg *
+map_msg_new(const uint8_t *data, size_t len)
+{
+	struct map_msg	*m;
+
+	if ((m = malloc(sizeof(*m) + len)) == NULL)
+		fatal("%s", __func__);
+	m->mm_refs = 1;
+	m->mm_len = len;
+	if (len > 0)
+		memcpy(m->mm_data, data, len);
+	return (m);
+}
+
+void
+map_msg_unref(struct map_msg *m)
+{
+	if (m != NULL && --m->mm_refs == 0)
+		free(m);
+}
+
+static void
+map_msg_sent(const void *data, size_t len, void *arg)
+{
+	map_msg_unref(arg);
+}
+
+/* Queue part of a shared message on a session, by reference. */
+void
+map_write_msg(struct map_session *ms, struct map_msg *m, size_t off,
+    size_t len)
+{
+	struct h2_stream	*st;
+
+	if (off > m->mm_len || len > m->mm_len - off ||
+	    (st = map_session_room(ms, len)) == NULL)
+		return;
+	m->mm_refs++;
+	if (h2_stream_write_ref(st, m->mm_data + off, len, map_msg_sent,
+	    m) == -1) {
+		map_write_failed(ms);
+		return;
+	}
+	ms->ms_frames++;
+}
+
+uint8_t *
+map_frame(struct coord *c, const char *json, size_t len, size_t *flen)
 {
 	uint8_t	*frame;
 
@@ -83,23 +148,35 @@ map_encode(struct coord *c, const char *json, size_t len, size_t *flen)
 	return (frame);
 }
 
+/* A message to every session that skip (if any) does not exclude. */
+void
+map_broadcast_msg(struct coord *c, struct map_msg *m,
+    int (*skip)(void *, uint64_t), void *arg)
+{
+	struct map_session	*ms, *next;
+
+	TAILQ_FOREACH_SAFE(ms, &c->sessions, ms_entry, next)
+		if (skip == NULL || !skip(arg, ms->ms_node))
+			map_write_msg(ms, m, 0, m->mm_len);
+}
+
 /* One message to every session that skip (if any) does not exclude. */
 void
 map_broadcast_unless(struct coord *c, const char *json, size_t len,
     int (*skip)(void *, uint64_t), void *arg)
 {
-	struct map_session	*ms, *next;
-	uint8_t			*frame;
-	size_t			 flen;
+	struct map_msg	*m;
+	uint8_t		*frame;
+	size_t		 flen;
 
 	if (TAILQ_EMPTY(&c->sessions))
 		return;
-	if ((frame = map_encode(c, json, len, &flen)) == NULL)
+	if ((frame = map_frame(c, json, len, &flen)) == NULL)
 		return;
-	TAILQ_FOREACH_SAFE(ms, &c->sessions, ms_entry, next)
-		if (skip == NULL || !skip(arg, ms->ms_node))
-			map_session_write(ms, frame, flen);
+	m = map_msg_new(frame, flen);
 	free(frame);
+	map_broadcast_msg(c, m, skip, arg);
+	map_msg_unref(m);
 }
 
 void
@@ -108,9 +185,9 @@ map_send(struct map_session *ms, const char *json, size_t len)
 	uint8_t	*frame;
 	size_t	 flen;
 
-	if ((frame = map_encode(ms->ms_coord, json, len, &flen)) == NULL)
+	if ((frame = map_frame(ms->ms_coord, json, len, &flen)) == NULL)
 		return;
-	map_session_write(ms, frame, flen);
+	map_write(ms, frame, flen);
 	free(frame);
 }
 
@@ -121,32 +198,38 @@ map_send(struct map_session *ms, const char *json, size_t len)
 static void
 map_send_full(struct map_session *ms, struct replica_node *n)
 {
-	struct coord	*c = ms->ms_coord;
-	struct evbuffer	*out;
-	uint8_t		*p;
-	char		*head;
-	size_t		 hlen, len;
-	int		 rv;
+	struct coord		*c = ms->ms_coord;
+	struct h2_stream	*st;
+	struct evbuffer		*out;
+	uint8_t			 prefix[4];
+	char			*head;
+	size_t			 hlen, len;
+	int			 rv;
 
 	if ((out = evbuffer_new()) == NULL)
 		fatal("%s", __func__);
 	head = mapjson_full_head(c, n, &hlen);
-	evbuffer_add(out, "\0\0\0\0", 4);
 	rv = mapblocks_full(c, n, head, hlen, out);
 	free(head);
-	len = evbuffer_get_length(out) - 4;
-	if (rv == -1 || len > UINT32_MAX ||
-	    (p = evbuffer_pullup(out, -1)) == NULL) {
+	len = evbuffer_get_length(out);
+	if (rv == -1 || len > UINT32_MAX) {
 		log_warnx("map: node %" PRIu64 ": cannot build its full map",
 		    n->id);
 		evbuffer_free(out);
 		return;
 	}
-	p[0] = len & 0xff;
-	p[1] = (len >> 8) & 0xff;
-	p[2] = (len >> 16) & 0xff;
-	p[3] = (len >> 24) & 0xff;
-	map_session_write(ms, p, len + 4);
+	prefix[0] = len & 0xff;
+	prefix[1] = (len >> 8) & 0xff;
+	prefix[2] = (len >> 16) & 0xff;
+	prefix[3] = (len >> 24) & 0xff;
+	/* Moved, not copied: late joiners' maps are most of the bytes. */
+	if (evbuffer_prepend(out, prefix, sizeof(prefix)) == 0 &&
+	    (st = map_session_room(ms, len + 4)) != NULL) {
+		if (h2_stream_write_buffer(st, out) == -1)
+			map_write_failed(ms);
+		else
+			ms->ms_frames++;
+	}
 	evbuffer_free(out);
 }
 
@@ -159,7 +242,7 @@ map_keepalive_cb(int fd, short ev, void *arg)
 	size_t			 len;
 
 	frame = mapframe_keepalive(&ms->ms_coord->framer, &len);
-	map_session_write(ms, frame, len);
+	map_write(ms, frame, len);
 	tv = map_keepalive_tv(ms->ms_coord);
 	evtimer_add(&ms->ms_keepalive, &tv);
 }

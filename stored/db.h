@@ -37,7 +37,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#define DB_SCHEMA_VERSION	3
+#define DB_SCHEMA_VERSION	4
 
 /* Durable bounds on what we accept, in bytes without the NUL. */
 #define DB_NAME_MAX		63	/* user name, given_name */

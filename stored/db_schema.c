@@ -111,11 +111,20 @@ static const char db_v3_sql[] =
 	"CREATE INDEX idx_nodes_machine_key ON nodes(machine_key);"
 	"CREATE INDEX idx_nodes_node_key ON nodes(node_key);";
 
+/*
+ * Version 4: given names are unique without regard to case, checked at
+ * every registration and rename; without this index that check read
+ * the whole table, O(n^2) for a tailnet coming up.
+ */
+static const char db_v4_sql[] =
+	"CREATE INDEX idx_nodes_given_name_lower ON nodes(lower(given_name));";
+
 static const struct db_migration db_migrations[] = {
 	{ 1, "initial schema", db_v1_sql, NULL },
 	{ 2, "api_keys.last_seen, per-user indexes", db_v2_sql, NULL },
 	{ 3, "pre_auth_keys.description, node key indexes, expiries",
 	    db_v3_sql, db_v3_expiry_canon },
+	{ 4, "index on lower(given_name)", db_v4_sql, NULL },
 };
 
 /*

@@ -41,7 +41,7 @@ check "newer schema: clear message" grep -q "schema version 99 is newer" "$T/out
 check "newer schema: file untouched" [ "$(sha256sum "$DB")" = "$sum" ]
 
 # Truncated to half: corrupt.
-sqlite3 "$DB" "UPDATE coordd_schema SET version = 3;"
+sqlite3 "$DB" "UPDATE coordd_schema SET version = 4;"
 size=$(stat -c %s "$DB")
 head -c $((size / 2)) "$DB" > "$T/half" && cat "$T/half" > "$DB"
 sum=$(sha256sum "$DB")
