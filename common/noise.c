@@ -15,6 +15,7 @@
 
 #include <sodium.h>
 
+#include "aead.h"
 #include "blake2s.h"
 #include "noise.h"
 
@@ -657,7 +658,6 @@ noise_transport_seal(struct noise_transport *t, const uint8_t *pt,
     size_t ptlen, uint8_t *out, size_t outsize, size_t *outlen)
 {
 	uint8_t			nonce[12];
-	unsigned long long	clen;
 
 	if (ptlen > NOISE_REC_MAXPT) {
 		t->nt_errstr = "plaintext longer than one record";
@@ -674,8 +674,11 @@ noise_transport_seal(struct noise_transport *t, const uint8_t *pt,
 	out[0] = NOISE_MSG_RECORD;
 	noise_put16(out + 1, ptlen + NOISE_TAGLEN);
 	noise_rec_nonce(t->nt_send.c_nonce, nonce);
-	crypto_aead_chacha20poly1305_ietf_encrypt(out + NOISE_REC_HDRLEN,
-	    &clen, pt, ptlen, NULL, 0, NULL, nonce, t->nt_send.c_key);
+	if (aead_seal(t->nt_send.c_key, nonce, pt, ptlen,
+	    out + NOISE_REC_HDRLEN) == -1) {
+		t->nt_errstr = "cannot seal the record";
+		return (NOISE_ERR);
+	}
 	t->nt_send.c_nonce++;
 	*outlen = NOISE_REC_HDRLEN + ptlen + NOISE_TAGLEN;
 	return (NOISE_OK);
@@ -691,7 +694,6 @@ noise_transport_open(struct noise_transport *t, const uint8_t *rec,
     size_t reclen, uint8_t *out, size_t outsize, size_t *outlen)
 {
 	uint8_t			nonce[12];
-	unsigned long long	plen;
 	size_t			want;
 	int			r;
 
@@ -715,14 +717,13 @@ noise_transport_open(struct noise_transport *t, const uint8_t *rec,
 		return (NOISE_ERR);
 	}
 	noise_rec_nonce(t->nt_recv.c_nonce, nonce);
-	if (crypto_aead_chacha20poly1305_ietf_decrypt(out, &plen, NULL,
-	    rec + NOISE_REC_HDRLEN, want - NOISE_REC_HDRLEN, NULL, 0, nonce,
-	    t->nt_recv.c_key) != 0) {
+	if (aead_open(t->nt_recv.c_key, nonce, rec + NOISE_REC_HDRLEN,
+	    want - NOISE_REC_HDRLEN, out) == -1) {
 		t->nt_errstr = "record does not authenticate";
 		return (NOISE_ERR);
 	}
 	t->nt_recv.c_nonce++;
-	*outlen = (size_t)plen;
+	*outlen = want - NOISE_REC_HDRLEN - NOISE_TAGLEN;
 	return (NOISE_OK);
 }
 

@@ -20,6 +20,7 @@
 #include "coordd.h"
 #include "log.h"
 #include "proc.h"
+#include "aead.h"
 #include "coordinator.h"
 #include "derp.h"
 #include "map.h"
@@ -449,6 +450,8 @@ coordinator_main(void)
 		fatalx("sodium_init");
 	ratelimit_init(&coord.hs_limit, HS_RATE, HS_BURST);
 	tls_init();
+	if (aead_init() == -1)
+		fatalx("cannot set up ChaCha20-Poly1305");
 	coord_test_timers(&coord);
 	/*
 	 * Each write to an idle connection re-arms its write event: with

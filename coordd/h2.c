@@ -21,32 +21,79 @@ struct h2_session {
 	nghttp2_session			*s_ng;
 	TAILQ_HEAD(, h2_stream)		 s_streams;
 	size_t				 s_bodybytes;	/* all request bodies */
-	struct event			 s_flush_ev;
+	TAILQ_ENTRY(h2_session)		 s_flush_entry;
+	int				 s_queued;	/* on which list */
 	const char			*s_errstr;
 	char				 s_errbuf[128];
 };
 
 static void	h2_flush_cb(int, short, void *);
+static void	h2_unqueue(struct h2_session *);
 static int	h2_send_data(nghttp2_session *, nghttp2_frame *,
 		    const uint8_t *, size_t, nghttp2_data_source *, void *);
 static int	h2_stream_error(struct h2_stream *, int, const char *);
+
+/*
+ * Sessions with frames to send, flushed together by one event: a change
+ * for every session costs one pass over them, not a timer each.  The
+ * pass works on its own list, so that sessions queued meanwhile wait
+ * for the next one.
+ */
+TAILQ_HEAD(h2_sessions, h2_session);
+static struct h2_sessions	h2_flushq = TAILQ_HEAD_INITIALIZER(h2_flushq);
+static struct h2_sessions	h2_flushing =
+				    TAILQ_HEAD_INITIALIZER(h2_flushing);
+static struct event		h2_flush_ev;
+static struct event_base	*h2_flush_base;	/* where h2_flush_ev is due */
+
+enum { H2_NOT_QUEUED, H2_QUEUED, H2_FLUSHING };
 
 static void
 h2_schedule_flush(struct h2_session *s)
 {
 	struct timeval	tv = { 0, 0 };
 
-	if (!evtimer_pending(&s->s_flush_ev, NULL))
-		evtimer_add(&s->s_flush_ev, &tv);
+	if (s->s_queued == H2_QUEUED)
+		return;
+	if (s->s_queued == H2_FLUSHING)
+		TAILQ_REMOVE(&h2_flushing, s, s_flush_entry);
+	TAILQ_INSERT_TAIL(&h2_flushq, s, s_flush_entry);
+	s->s_queued = H2_QUEUED;
+	/*
+	 * Due on this base already?  Kept here rather than asked of the
+	 * event: the unit tests free a base, with it pending, per test.
+	 */
+	if (h2_flush_base == s->s_conn->coord->base)
+		return;
+	h2_flush_base = s->s_conn->coord->base;
+	evtimer_assign(&h2_flush_ev, h2_flush_base, h2_flush_cb, NULL);
+	evtimer_add(&h2_flush_ev, &tv);
+}
+
+static void
+h2_unqueue(struct h2_session *s)
+{
+	if (s->s_queued == H2_QUEUED)
+		TAILQ_REMOVE(&h2_flushq, s, s_flush_entry);
+	else if (s->s_queued == H2_FLUSHING)
+		TAILQ_REMOVE(&h2_flushing, s, s_flush_entry);
+	s->s_queued = H2_NOT_QUEUED;
 }
 
 /* Answers submitted outside nghttp2's own calls go out from here. */
 static void
 h2_flush_cb(int fd, short event, void *arg)
 {
-	struct h2_session	*s = arg;
+	struct h2_session	*s;
 
-	ts2021_write(s->s_conn);
+	h2_flush_base = NULL;
+	TAILQ_CONCAT(&h2_flushing, &h2_flushq, s_flush_entry);
+	TAILQ_FOREACH(s, &h2_flushing, s_flush_entry)
+		s->s_queued = H2_FLUSHING;
+	while ((s = TAILQ_FIRST(&h2_flushing)) != NULL) {
+		h2_unqueue(s);
+		ts2021_write(s->s_conn);
+	}
 }
 
 static void
@@ -240,7 +287,6 @@ h2_session_new(struct conn *conn)
 		return (NULL);
 	s->s_conn = conn;
 	TAILQ_INIT(&s->s_streams);
-	evtimer_set(&s->s_flush_ev, h2_flush_cb, s);
 	if (nghttp2_session_callbacks_new(&cbs) != 0)
 		goto fail;
 	nghttp2_session_callbacks_set_on_begin_headers_callback(cbs,
@@ -277,7 +323,7 @@ h2_session_free(struct h2_session *s)
 
 	if (s == NULL)
 		return;
-	evtimer_del(&s->s_flush_ev);
+	h2_unqueue(s);
 	/* nghttp2_session_del() calls no stream close callbacks. */
 	if (s->s_ng != NULL)
 		nghttp2_session_del(s->s_ng);
