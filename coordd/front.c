@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <arpa/inet.h>
 
 #include <ctype.h>
@@ -114,7 +115,7 @@ front_accept(int fd, short event, void *arg)
 	struct sockaddr_storage	 ss;
 	struct timeval		 tv = { FRONT_HTTP_TIMEOUT_SEC, 0 };
 	socklen_t		 len = sizeof(ss);
-	int			 s;
+	int			 s, one = 1;
 
 	if (event & EV_TIMEOUT) {
 		event_add(&c->listen_ev, NULL);
@@ -136,6 +137,11 @@ front_accept(int fd, short event, void *arg)
 		close(s);
 		return;
 	}
+	/*
+	 * Every write is a whole flush (one writev of sealed records):
+	 * Nagle would only hold a map delta back behind an unacked one.
+	 */
+	(void)setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if ((conn = calloc(1, sizeof(*conn))) == NULL ||
 	    (conn->bev = c->tls != NULL ? tls_bufferevent(c->tls, c->base, s) :
 	    bufferevent_socket_new(c->base, s, BEV_OPT_CLOSE_ON_FREE)) ==

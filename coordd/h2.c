@@ -2,8 +2,10 @@
  * HTTP/2 server sessions over the Noise transport: see h2.h.
  */
 #include <sys/types.h>
+#include <sys/mman.h>
 #include <sys/queue.h>
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,6 +116,8 @@ h2_stream_free(struct h2_session *s, struct h2_stream *st)
 		free(st->st_hdrs[i].h_name);
 		free(st->st_hdrs[i].h_value);
 	}
+	free(st->st_hdrs);
+	free(st->st_path);
 	free(st);
 }
 
@@ -164,10 +168,10 @@ h2_on_header(nghttp2_session *ng, const nghttp2_frame *frame,
 		return (0);
 	}
 	if (namelen == 5 && memcmp(name, ":path", 5) == 0) {
-		if (valuelen >= sizeof(st->st_path))
+		if (valuelen >= H2_MAX_PATH || st->st_path != NULL ||
+		    (st->st_path = strndup((const char *)value,
+		    valuelen)) == NULL)
 			return (NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE);
-		memcpy(st->st_path, value, valuelen);
-		st->st_path[valuelen] = '\0';
 		return (0);
 	}
 	if (namelen > 0 && name[0] == ':')
@@ -176,8 +180,11 @@ h2_on_header(nghttp2_session *ng, const nghttp2_frame *frame,
 	for (i = 0; i < st->st_nhdrs; i++)
 		total += strlen(st->st_hdrs[i].h_name) +
 		    strlen(st->st_hdrs[i].h_value);
-	if (st->st_nhdrs == H2_MAX_HEADERS || total > H2_MAX_HEADER_LIST)
+	if (st->st_nhdrs == H2_MAX_HEADERS || total > H2_MAX_HEADER_LIST ||
+	    (h = reallocarray(st->st_hdrs, st->st_nhdrs + 1,
+	    sizeof(*h))) == NULL)
 		return (NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE);
+	st->st_hdrs = h;
 	h = &st->st_hdrs[st->st_nhdrs];
 	if ((h->h_name = strndup((const char *)name, namelen)) == NULL ||
 	    (h->h_value = strndup((const char *)value, valuelen)) == NULL) {
@@ -227,7 +234,8 @@ h2_on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame,
 	    frame->hd.stream_id)) == NULL || st->st_bad || st->st_routed)
 		return (0);
 	st->st_routed = 1;
-	if (st->st_method[0] == '\0' || st->st_path[0] == '\0')
+	if (st->st_method[0] == '\0' || st->st_path == NULL ||
+	    st->st_path[0] == '\0')
 		return (h2_stream_error(st, 400, "bad request\n"));
 	log_debug("h2 %s: stream %d: %s %s", st->st_conn->peer, st->st_id,
 	    st->st_method, st->st_path);
@@ -272,6 +280,97 @@ h2_read_data(nghttp2_session *ng, int32_t id, uint8_t *buf, size_t len,
 	return ((ssize_t)MINIMUM(have, len));
 }
 
+/*
+ * nghttp2's allocator.  Every session has a 16 KiB frame buffer, and
+ * with DATA frames built by h2_send_data only small frames are written
+ * there: from mmap, just the page they touch is resident, where a heap
+ * block would be mostly resident (its pages were used before).  Small
+ * blocks come from malloc; a header before each says which.
+ */
+#define H2_MEM_MMAP	8192
+
+struct h2_mem_hdr {
+	size_t	mh_size;
+	size_t	mh_mapped;	/* and 16-byte alignment for the rest */
+};
+
+static void *
+h2_mem_alloc(size_t size, int zero)
+{
+	struct h2_mem_hdr	*h;
+	size_t			 total;
+
+	if (size > SIZE_MAX - sizeof(*h))
+		return (NULL);
+	total = size + sizeof(*h);
+	if (size >= H2_MEM_MMAP) {
+		if ((h = mmap(NULL, total, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)) == MAP_FAILED)
+			return (NULL);
+		h->mh_mapped = 1;
+	} else {
+		if ((h = zero ? calloc(1, total) : malloc(total)) == NULL)
+			return (NULL);
+		h->mh_mapped = 0;
+	}
+	h->mh_size = size;
+	return (h + 1);
+}
+
+static void
+h2_mem_free(void *p, void *arg)
+{
+	struct h2_mem_hdr	*h;
+
+	if (p == NULL)
+		return;
+	h = (struct h2_mem_hdr *)p - 1;
+	if (h->mh_mapped)
+		munmap(h, h->mh_size + sizeof(*h));
+	else
+		free(h);
+}
+
+static void *
+h2_mem_malloc(size_t size, void *arg)
+{
+	return (h2_mem_alloc(size, 0));
+}
+
+static void *
+h2_mem_calloc(size_t n, size_t size, void *arg)
+{
+	if (size != 0 && n > SIZE_MAX / size)
+		return (NULL);
+	return (h2_mem_alloc(n * size, 1));
+}
+
+static void *
+h2_mem_realloc(void *p, size_t size, void *arg)
+{
+	struct h2_mem_hdr	*h;
+	void			*q;
+
+	if (p == NULL)
+		return (h2_mem_alloc(size, 0));
+	h = (struct h2_mem_hdr *)p - 1;
+	if (!h->mh_mapped && size < H2_MEM_MMAP) {
+		if ((h = realloc(h, size + sizeof(*h))) == NULL)
+			return (NULL);
+		h->mh_size = size;
+		return (h + 1);
+	}
+	if ((q = h2_mem_alloc(size, 0)) == NULL)
+		return (NULL);
+	memcpy(q, p, MINIMUM(size, h->mh_size));
+	h2_mem_free(p, arg);
+	return (q);
+}
+
+static nghttp2_mem h2_mem = {
+	NULL, h2_mem_malloc, h2_mem_free, h2_mem_calloc, h2_mem_realloc
+};
+
 struct h2_session *
 h2_session_new(struct conn *conn)
 {
@@ -299,7 +398,8 @@ h2_session_new(struct conn *conn)
 	nghttp2_session_callbacks_set_on_stream_close_callback(cbs,
 	    h2_on_stream_close);
 	nghttp2_session_callbacks_set_send_data_callback(cbs, h2_send_data);
-	if (nghttp2_session_server_new(&s->s_ng, cbs, s) != 0)
+	if (nghttp2_session_server_new3(&s->s_ng, cbs, s, NULL,
+	    &h2_mem) != 0)
 		goto fail;
 	nghttp2_session_callbacks_del(cbs);
 	cbs = NULL;
@@ -645,6 +745,16 @@ h2_stream_end(struct h2_stream *st)
 	return (h2_stream_resume(st));
 }
 
+/* The request body has been read: a long poll need not keep it. */
+void
+h2_stream_body_done(struct h2_stream *st)
+{
+	size_t	len = evbuffer_get_length(st->st_body);
+
+	st->st_sess->s_bodybytes -= len;
+	evbuffer_drain(st->st_body, len);
+}
+
 /* Bytes written to the stream that nghttp2 has not taken yet. */
 size_t
 h2_stream_pending(struct h2_stream *st)
@@ -670,7 +780,8 @@ h2_stream_error(struct h2_stream *st, int status, const char *msg)
 {
 	st->st_bad = 1;
 	log_info("h2 %s: stream %d: %s %s answered %d", st->st_conn->peer,
-	    st->st_id, st->st_method, st->st_path, status);
+	    st->st_id, st->st_method, st->st_path != NULL ? st->st_path : "",
+	    status);
 	if (h2_stream_respond(st, status, "text/plain", msg,
 	    strlen(msg)) == -1)
 		return (NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE);

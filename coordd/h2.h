@@ -48,9 +48,9 @@ struct h2_stream {
 	struct conn		*st_conn;
 	int32_t			 st_id;
 	char			 st_method[16];
-	char			 st_path[H2_MAX_PATH];
-	struct h2_header	 st_hdrs[H2_MAX_HEADERS];
-	size_t			 st_nhdrs;
+	char			*st_path;	/* NULL until :path came */
+	struct h2_header	*st_hdrs;	/* allocated as they come: a */
+	size_t			 st_nhdrs;	/* long poll holds few bytes */
 	struct evbuffer		*st_body;	/* the request body */
 	int			 st_bad;	/* answered with an error */
 	int			 st_routed;
@@ -84,6 +84,7 @@ int			 h2_stream_write_buffer(struct h2_stream *,
 			    struct evbuffer *);
 int			 h2_stream_end(struct h2_stream *);
 size_t			 h2_stream_pending(struct h2_stream *);
+void			 h2_stream_body_done(struct h2_stream *);
 int			 h2_stream_reset(struct h2_stream *);
 
 /* h2_routes.c */

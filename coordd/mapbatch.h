@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-#define MAP_BATCH_MS		20	/* how long a change may wait, idle */
+#define MAP_BATCH_MS		10	/* how long a change may wait, idle */
 #define MAP_BATCH_MAX_MS	400	/* and when busy */
 #define MAP_BATCH_BUSY		0.7	/* busy: CPU share between flushes */
 #define MAP_BATCH_FEW		4	/* changes not worth a longer wait */

@@ -7,6 +7,7 @@
 #include <sys/param.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <arpa/inet.h>
 #include <err.h>
@@ -48,6 +49,8 @@ lg_socket(struct lg_node *n)
 	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0)) == -1)
 		return (-1);
+	/* As Go's net package does for every TCP connection. */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (!lg.bindsrc)
 		return (fd);
 	/* Leave the port to connect(): every source has its own range. */
