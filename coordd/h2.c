@@ -2,10 +2,8 @@
  * HTTP/2 server sessions over the Noise transport: see h2.h.
  */
 #include <sys/types.h>
-#include <sys/mman.h>
 #include <sys/queue.h>
 
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +23,8 @@ struct h2_session {
 	size_t				 s_bodybytes;	/* all request bodies */
 	TAILQ_ENTRY(h2_session)		 s_flush_entry;
 	int				 s_queued;	/* on which list */
+	nghttp2_mem			 s_mem;		/* h2_mem.c */
+	int				 s_fbshared;
 	const char			*s_errstr;
 	char				 s_errbuf[128];
 };
@@ -280,96 +280,6 @@ h2_read_data(nghttp2_session *ng, int32_t id, uint8_t *buf, size_t len,
 	return ((ssize_t)MINIMUM(have, len));
 }
 
-/*
- * nghttp2's allocator.  Every session has a 16 KiB frame buffer, and
- * with DATA frames built by h2_send_data only small frames are written
- * there: from mmap, just the page they touch is resident, where a heap
- * block would be mostly resident (its pages were used before).  Small
- * blocks come from malloc; a header before each says which.
- */
-#define H2_MEM_MMAP	8192
-
-struct h2_mem_hdr {
-	size_t	mh_size;
-	size_t	mh_mapped;	/* and 16-byte alignment for the rest */
-};
-
-static void *
-h2_mem_alloc(size_t size, int zero)
-{
-	struct h2_mem_hdr	*h;
-	size_t			 total;
-
-	if (size > SIZE_MAX - sizeof(*h))
-		return (NULL);
-	total = size + sizeof(*h);
-	if (size >= H2_MEM_MMAP) {
-		if ((h = mmap(NULL, total, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)) == MAP_FAILED)
-			return (NULL);
-		h->mh_mapped = 1;
-	} else {
-		if ((h = zero ? calloc(1, total) : malloc(total)) == NULL)
-			return (NULL);
-		h->mh_mapped = 0;
-	}
-	h->mh_size = size;
-	return (h + 1);
-}
-
-static void
-h2_mem_free(void *p, void *arg)
-{
-	struct h2_mem_hdr	*h;
-
-	if (p == NULL)
-		return;
-	h = (struct h2_mem_hdr *)p - 1;
-	if (h->mh_mapped)
-		munmap(h, h->mh_size + sizeof(*h));
-	else
-		free(h);
-}
-
-static void *
-h2_mem_malloc(size_t size, void *arg)
-{
-	return (h2_mem_alloc(size, 0));
-}
-
-static void *
-h2_mem_calloc(size_t n, size_t size, void *arg)
-{
-	if (size != 0 && n > SIZE_MAX / size)
-		return (NULL);
-	return (h2_mem_alloc(n * size, 1));
-}
-
-static void *
-h2_mem_realloc(void *p, size_t size, void *arg)
-{
-	struct h2_mem_hdr	*h;
-	void			*q;
-
-	if (p == NULL)
-		return (h2_mem_alloc(size, 0));
-	h = (struct h2_mem_hdr *)p - 1;
-	if (!h->mh_mapped && size < H2_MEM_MMAP) {
-		if ((h = realloc(h, size + sizeof(*h))) == NULL)
-			return (NULL);
-		h->mh_size = size;
-		return (h + 1);
-	}
-	if ((q = h2_mem_alloc(size, 0)) == NULL)
-		return (NULL);
-	memcpy(q, p, MINIMUM(size, h->mh_size));
-	h2_mem_free(p, arg);
-	return (q);
-}
-
-static nghttp2_mem h2_mem = {
-	NULL, h2_mem_malloc, h2_mem_free, h2_mem_calloc, h2_mem_realloc
-};
 
 struct h2_session *
 h2_session_new(struct conn *conn)
@@ -398,8 +308,9 @@ h2_session_new(struct conn *conn)
 	nghttp2_session_callbacks_set_on_stream_close_callback(cbs,
 	    h2_on_stream_close);
 	nghttp2_session_callbacks_set_send_data_callback(cbs, h2_send_data);
+	h2_mem_init(&s->s_mem, &s->s_fbshared);
 	if (nghttp2_session_server_new3(&s->s_ng, cbs, s, NULL,
-	    &h2_mem) != 0)
+	    &s->s_mem) != 0)
 		goto fail;
 	nghttp2_session_callbacks_del(cbs);
 	cbs = NULL;
@@ -543,12 +454,29 @@ h2_send_data(nghttp2_session *ng, nghttp2_frame *frame,
 	uint8_t			*p;
 	size_t			 n;
 
-	if (frame->data.padlen > 0 || h2_rec.s == NULL)
+	uint8_t			 hd[9];
+
+	if (frame->data.padlen > 0 || h2_rec.s == NULL ||
+	    frame->hd.length > 0xffffff)
 		return (NGHTTP2_ERR_CALLBACK_FAILURE);
 	/* nghttp2 would go on to the next frame within the same call. */
 	if (conn_backlog(h2_rec.s->s_conn) >= H2_OUT_HIWAT)
 		return (NGHTTP2_ERR_WOULDBLOCK);
-	if (h2_rec_add(framehd, 9) == -1)
+	/*
+	 * The header from frame->hd, not framehd: framehd lies in the
+	 * frame buffer, which sessions share (h2_mem.c), and after a
+	 * WOULDBLOCK another session has used it.
+	 */
+	hd[0] = (frame->hd.length >> 16) & 0xff;
+	hd[1] = (frame->hd.length >> 8) & 0xff;
+	hd[2] = frame->hd.length & 0xff;
+	hd[3] = frame->hd.type;
+	hd[4] = frame->hd.flags;
+	hd[5] = (frame->hd.stream_id >> 24) & 0x7f;
+	hd[6] = (frame->hd.stream_id >> 16) & 0xff;
+	hd[7] = (frame->hd.stream_id >> 8) & 0xff;
+	hd[8] = frame->hd.stream_id & 0xff;
+	if (h2_rec_add(hd, sizeof(hd)) == -1)
 		return (NGHTTP2_ERR_CALLBACK_FAILURE);
 	while (length > 0) {
 		n = length;

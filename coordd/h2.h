@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <nghttp2/nghttp2.h>
+
 #define H2_MAX_STREAMS		1000
 #define H2_STREAM_WINDOW	(4 * 1024 * 1024)
 #define H2_CONN_WINDOW		(16 * 1024 * 1024)
@@ -62,6 +64,9 @@ struct h2_stream {
 	void			(*st_on_close)(struct h2_stream *, void *);
 	void			*st_close_arg;
 };
+
+/* h2_mem.c */
+void			 h2_mem_init(nghttp2_mem *, int *);
 
 /* h2.c */
 struct h2_session	*h2_session_new(struct conn *);
