@@ -99,10 +99,22 @@ h2_flush_cb(int fd, short event, void *arg)
 }
 
 static void
-h2_stream_free(struct h2_session *s, struct h2_stream *st)
+h2_stream_free_headers(struct h2_stream *st)
 {
 	size_t	i;
 
+	for (i = 0; i < st->st_nhdrs; i++) {
+		free(st->st_hdrs[i].h_name);
+		free(st->st_hdrs[i].h_value);
+	}
+	free(st->st_hdrs);
+	st->st_hdrs = NULL;
+	st->st_nhdrs = 0;
+}
+
+static void
+h2_stream_free(struct h2_session *s, struct h2_stream *st)
+{
 	if (st->st_on_close != NULL)
 		st->st_on_close(st, st->st_close_arg);
 	TAILQ_REMOVE(&s->s_streams, st, st_entry);
@@ -112,11 +124,7 @@ h2_stream_free(struct h2_session *s, struct h2_stream *st)
 	}
 	if (st->st_out != NULL)
 		evbuffer_free(st->st_out);
-	for (i = 0; i < st->st_nhdrs; i++) {
-		free(st->st_hdrs[i].h_name);
-		free(st->st_hdrs[i].h_value);
-	}
-	free(st->st_hdrs);
+	h2_stream_free_headers(st);
 	free(st->st_path);
 	free(st);
 }
@@ -673,14 +681,18 @@ h2_stream_end(struct h2_stream *st)
 	return (h2_stream_resume(st));
 }
 
-/* The request body has been read: a long poll need not keep it. */
+/*
+ * The request has been read: a long poll need not keep its body and
+ * headers for the hours it lasts.  Method and path stay, for logs.
+ */
 void
-h2_stream_body_done(struct h2_stream *st)
+h2_stream_request_done(struct h2_stream *st)
 {
 	size_t	len = evbuffer_get_length(st->st_body);
 
 	st->st_sess->s_bodybytes -= len;
 	evbuffer_drain(st->st_body, len);
+	h2_stream_free_headers(st);
 }
 
 /* Bytes written to the stream that nghttp2 has not taken yet. */

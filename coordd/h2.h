@@ -89,7 +89,7 @@ int			 h2_stream_write_buffer(struct h2_stream *,
 			    struct evbuffer *);
 int			 h2_stream_end(struct h2_stream *);
 size_t			 h2_stream_pending(struct h2_stream *);
-void			 h2_stream_body_done(struct h2_stream *);
+void			 h2_stream_request_done(struct h2_stream *);
 int			 h2_stream_reset(struct h2_stream *);
 
 /* h2_routes.c */

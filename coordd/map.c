@@ -355,7 +355,7 @@ map_route(struct h2_stream *st)
 		map_fail(st, 400, why);
 		return;
 	}
-	h2_stream_body_done(st);
+	h2_stream_request_done(st);
 	memcpy(mkey, "mkey:", 5);
 	sodium_bin2hex(mkey + 5, sizeof(mkey) - 5, st->st_conn->nt->nt_peer,
 	    NOISE_KEYLEN);

@@ -88,6 +88,7 @@ uint8_t		*map_frame(struct coord *, const char *, size_t, size_t *);
 void		 map_write(struct map_session *, const uint8_t *, size_t);
 struct map_msg	*map_msg_new(const uint8_t *, size_t);
 void		 map_msg_unref(struct map_msg *);
+int		 map_msg_add(struct evbuffer *, struct map_msg *);
 void		 map_write_msg(struct map_session *, struct map_msg *, size_t,
 		    size_t);
 void		 map_broadcast_msg(struct coord *, struct map_msg *,

@@ -32,10 +32,8 @@ struct map_block {
 	size_t			 b_n;
 	uint64_t		 b_ids[MAPBLOCK_NODES];
 	uint64_t		 b_gens[MAPBLOCK_NODES];
-	uint8_t			*b_comma;	/* frame: "a,b,...,z," */
-	size_t			 b_comma_len;
-	uint8_t			*b_final;	/* frame: "a,b,...,z" */
-	size_t			 b_final_len;
+	struct map_msg		*b_comma;	/* frame: "a,b,...,z," */
+	struct map_msg		*b_final;	/* frame: "a,b,...,z" */
 };
 RB_HEAD(map_block_tree, map_block);
 
@@ -76,10 +74,10 @@ mapblocks_new(void)
 static void
 block_drop_frames(struct map_block *b)
 {
-	free(b->b_comma);
-	free(b->b_final);
+	/* Full maps still queued hold their own references. */
+	map_msg_unref(b->b_comma);
+	map_msg_unref(b->b_final);
 	b->b_comma = b->b_final = NULL;
-	b->b_comma_len = b->b_final_len = 0;
 }
 
 static void
@@ -168,25 +166,32 @@ compress_evbuffer(struct coord *c, struct evbuffer *b, size_t *len)
 	return (frame);
 }
 
-/* A block's frame of either kind, compressed on first use. */
+/*
+ * A block's frame of either kind, compressed on first use, added to out
+ * by reference: a tailnet coming up has dozens of full maps of a
+ * megabyte or more queued at once, all made of the same blocks.
+ */
 static int
 block_frame(struct coord *c, struct map_block *b, const struct block_scan *s,
     int trailing, struct evbuffer *out)
 {
-	struct evbuffer	*tmp;
-	uint8_t		**fp = trailing ? &b->b_comma : &b->b_final;
-	size_t		 *lp = trailing ? &b->b_comma_len : &b->b_final_len;
+	struct evbuffer	 *tmp;
+	struct map_msg	**mp = trailing ? &b->b_comma : &b->b_final;
+	uint8_t		 *frame;
+	size_t		  len;
 
-	if (*fp == NULL) {
+	if (*mp == NULL) {
 		if ((tmp = evbuffer_new()) == NULL)
 			return (-1);
 		scan_json(c, s, 0, trailing, tmp);
-		*fp = compress_evbuffer(c, tmp, lp);
+		frame = compress_evbuffer(c, tmp, &len);
 		evbuffer_free(tmp);
-		if (*fp == NULL)
+		if (frame == NULL)
 			return (-1);
+		*mp = map_msg_new(frame, len);
+		free(frame);
 	}
-	return (evbuffer_add(out, *fp, *lp));
+	return (map_msg_add(out, *mp));
 }
 
 static int

@@ -119,6 +119,19 @@ map_msg_sent(const void *data, size_t len, void *arg)
 	map_msg_unref(arg);
 }
 
+/* The whole message at the end of b, by reference. */
+int
+map_msg_add(struct evbuffer *b, struct map_msg *m)
+{
+	m->mm_refs++;
+	if (evbuffer_add_reference(b, m->mm_data, m->mm_len, map_msg_sent,
+	    m) == -1) {
+		m->mm_refs--;
+		return (-1);
+	}
+	return (0);
+}
+
 /* Queue part of a shared message on a session, by reference. */
 void
 map_write_msg(struct map_session *ms, struct map_msg *m, size_t off,
