@@ -62,21 +62,6 @@ bench_cleanup() {
 trap bench_cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
-# wait_pid PID SECONDS: wait for PID; after SECONDS kill it and fail.
-wait_pid() {
-	n=$(($2 * 10))
-	while kill -0 "$1" 2>/dev/null && [ "$n" -gt 0 ]; do
-		sleep 0.1
-		n=$((n - 1))
-	done
-	if kill -0 "$1" 2>/dev/null; then
-		kill -KILL "$1" 2>/dev/null
-		wait "$1" 2>/dev/null
-		return 1
-	fi
-	wait "$1"
-}
-
 wait_file() {	# wait_file FILE REGEX
 	for _ in $(seq 1 100); do
 		grep -qE "$2" "$1" 2>/dev/null && return 0

@@ -268,22 +268,6 @@ srv_key() {
 	    jq -r .key
 }
 
-# wait_pid PID SECONDS: wait for PID; after SECONDS kill it and fail.
-wait_pid() {
-	wn=$(($2 * 10))
-	while kill -0 "$1" 2>/dev/null && [ "$wn" -gt 0 ]; do
-		sleep 0.1
-		wn=$((wn - 1))
-	done
-	if kill -0 "$1" 2>/dev/null; then
-		kill -KILL "$1" 2>/dev/null
-		wait "$1" 2>/dev/null
-		return 1
-	fi
-	wait "$1"
-	return 0
-}
-
 # wait_line FILE REGEX PID SECONDS: until FILE has the line, PID lives.
 wait_line() {
 	wn=$(($4 * 10))
@@ -321,7 +305,9 @@ run() {
 		srv_stop
 		return 1
 	fi
-	if ! wait_pid "$LGPID" $((tmo + 30)); then
+	# The load generator's own status is the verdict's to read.
+	wait_pid "$LGPID" $((tmo + 30))
+	if [ $? -eq 124 ]; then
 		echo "did not complete (timeout $tmo s)" >"$dir/status"
 	else
 		verdict "$dir" "$tmo"

@@ -21,20 +21,7 @@
 void
 op_pak_delete(struct store_req *r)
 {
-	Coordd__PakQuery	*q;
-	enum db_status		 st;
-	uint64_t		 seq, id;
-
-	if ((q = pb_unpack(&coordd__pak_query__descriptor, r->imsg)) == NULL)
-		return (store_fail(r, DB_INVALID));
-	id = q->id;
-	pb_free(q);
-	if (store_batch_begin() == -1)
-		return (store_fail(r, DB_ERROR));
-	if ((st = db_preauthkey_delete(store_env->db, id, &seq, r->err,
-	    sizeof(r->err))) != DB_OK)
-		return (store_fail(r, st));
-	store_defer_reply(r->imsg, IMSG_RESULT, NULL);
+	store_pak_by_id(r, db_preauthkey_delete);
 }
 
 /* Common to the node changes: unpack, write in the batch, publish. */

@@ -297,8 +297,13 @@ op_pak_list(struct store_req *r)
 	imsgev_reply_done(r->iev, r->imsg);
 }
 
-static void
-op_pak_expire(struct store_req *r)
+/*
+ * A pre-auth key changed by id (expire, delete): unpack, write in the
+ * batch, answer once it is committed.
+ */
+void
+store_pak_by_id(struct store_req *r, enum db_status (*change)(struct db *,
+    uint64_t, uint64_t *, char *, size_t))
 {
 	Coordd__PakQuery	*q;
 	enum db_status		 st;
@@ -310,10 +315,16 @@ op_pak_expire(struct store_req *r)
 	pb_free(q);
 	if (store_batch_begin() == -1)
 		return (store_fail(r, DB_ERROR));
-	if ((st = db_preauthkey_expire(store_env->db, id, &seq, r->err,
+	if ((st = change(store_env->db, id, &seq, r->err,
 	    sizeof(r->err))) != DB_OK)
 		return (store_fail(r, st));
 	store_defer_reply(r->imsg, IMSG_RESULT, NULL);
+}
+
+static void
+op_pak_expire(struct store_req *r)
+{
+	store_pak_by_id(r, db_preauthkey_expire);
 }
 
 static void

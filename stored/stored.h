@@ -120,6 +120,8 @@ int	 store_status(int);
 /* store_ops.c */
 struct db_user;
 void	 store_fail(struct store_req *, int);
+void	 store_pak_by_id(struct store_req *, enum db_status (*)(struct db *,
+	    uint64_t, uint64_t *, char *, size_t));
 void	 reply_node(struct store_req *, const struct db_node *, uint64_t);
 void	 node_message(const struct db_node *, Coordd__Node *, char **,
 	    char **, Coordd__User *, struct db_user *);

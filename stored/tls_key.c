@@ -20,6 +20,7 @@
 
 #include "compat.h"
 #include "config.h"
+#include "db.h"
 #include "imsgev.h"
 #include "log.h"
 #include "proc.h"

@@ -117,6 +117,22 @@ child_pid() {
 	    head -n 1
 }
 
+# wait_pid PID SECONDS: wait for PID and return its status; after
+# SECONDS kill it and return 124, as timeout(1) does.
+wait_pid() {
+	wn=$(($2 * 10))
+	while kill -0 "$1" 2>/dev/null && [ "$wn" -gt 0 ]; do
+		sleep 0.1
+		wn=$((wn - 1))
+	done
+	if kill -0 "$1" 2>/dev/null; then
+		kill -KILL "$1" 2>/dev/null
+		wait "$1" 2>/dev/null
+		return 124
+	fi
+	wait "$1"
+}
+
 suite_stop() {
 	[ -n "$PARENT" ] || return 0
 	kill -TERM "$PARENT" 2>/dev/null

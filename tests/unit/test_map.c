@@ -9,42 +9,9 @@
 
 #include "config.h"
 #include "coordinator.h"
+#include "fixture_coord.h"
 #include "map.h"
 #include "test.h"
-
-static const char test_yaml[] =
-	"server_url: http://127.0.0.1:8080\n"
-	"listen_addr: 127.0.0.1:8080\n"
-	"noise:\n  private_key_path: /tmp/x/noise.key\n"
-	"prefixes:\n  v4: 100.64.0.0/10\n  v6: fd7a:115c:a1e0::/48\n"
-	"dns:\n  magic_dns: true\n  base_domain: ts.example\n"
-	"  override_local_dns: false\n";
-
-static struct coord *
-coord_new(void)
-{
-	struct coord	*c;
-	char		 err[512];
-
-	if ((c = calloc(1, sizeof(*c))) == NULL)
-		abort();
-	replica_init(&c->replica);
-	c->conf = config_load_buffer("test", test_yaml, strlen(test_yaml), 0,
-	    err, sizeof(err));
-	if (c->conf == NULL) {
-		fprintf(stderr, "%s\n", err);
-		abort();
-	}
-	return (c);
-}
-
-static void
-coord_free(struct coord *c)
-{
-	replica_clear(&c->replica);
-	config_free(c->conf);
-	free(c);
-}
 
 static struct replica_node *
 put_node(struct coord *c, uint64_t id, const char *name, const char *disco,
@@ -80,7 +47,7 @@ put_node(struct coord *c, uint64_t id, const char *name, const char *disco,
 
 TEST(node_json_fields)
 {
-	struct coord		*c = coord_new();
+	struct coord		*c = fixture_coord_new();
 	struct replica_node	*n;
 	char			*eps[] = { "127.0.0.1:41641" };
 	json_t			*o;
@@ -102,12 +69,12 @@ TEST(node_json_fields)
 	    "0001-01-01T00:00:00Z");
 	ASSERT(json_object_get(o, "Expired") == NULL);
 	json_decref(o);
-	coord_free(c);
+	fixture_coord_free(c);
 }
 
 TEST(full_map_peers)
 {
-	struct coord		*c = coord_new();
+	struct coord		*c = fixture_coord_new();
 	struct replica_node	*self;
 	json_t			*o, *peers;
 	char			*s;
@@ -136,12 +103,12 @@ TEST(full_map_peers)
 	ASSERT(json_is_true(json_object_get(json_object_get(o, "Debug"),
 	    "DisableLogTail")));
 	json_decref(o);
-	coord_free(c);
+	fixture_coord_free(c);
 }
 
 TEST(patch_only_what_moved)
 {
-	struct coord		*c = coord_new();
+	struct coord		*c = fixture_coord_new();
 	struct replica_node	*old, *new;
 	char			*e1[] = { "127.0.0.1:1" }, *e2[] = { "10.0.0.1:2" };
 	json_t			*p;
@@ -168,12 +135,12 @@ TEST(patch_only_what_moved)
 	json_decref(p);
 	free(s);
 	replica_node_free(old);
-	coord_free(c);
+	fixture_coord_free(c);
 }
 
 TEST(replica_key_indexes)
 {
-	struct coord		*c = coord_new();
+	struct coord		*c = fixture_coord_new();
 	struct replica_node	*n;
 	char			 nk[80];
 
@@ -186,7 +153,7 @@ TEST(replica_key_indexes)
 	replica_node_free(replica_node_detach(&c->replica, 7));
 	ASSERT(replica_node_by_nodekey(&c->replica, nk) == NULL);
 	ASSERT_INT_EQ(c->replica.nnodes, 0);
-	coord_free(c);
+	fixture_coord_free(c);
 }
 
 TEST_MAIN()

@@ -15,44 +15,10 @@
 #include "compat.h"
 #include "config.h"
 #include "coordinator.h"
+#include "fixture_coord.h"
 #include "map.h"
 #include "mapblock.h"
 #include "test.h"
-
-static const char test_yaml[] =
-	"server_url: http://127.0.0.1:8080\n"
-	"listen_addr: 127.0.0.1:8080\n"
-	"noise:\n  private_key_path: /tmp/x/noise.key\n"
-	"prefixes:\n  v4: 100.64.0.0/10\n  v6: fd7a:115c:a1e0::/48\n"
-	"dns:\n  magic_dns: true\n  base_domain: ts.example\n"
-	"  override_local_dns: false\n";
-
-static struct coord *
-coord_new(void)
-{
-	struct coord	*c;
-	char		 err[512];
-
-	if ((c = calloc(1, sizeof(*c))) == NULL)
-		abort();
-	replica_init(&c->replica);
-	if ((c->conf = config_load_buffer("test", test_yaml,
-	    strlen(test_yaml), 0, err, sizeof(err))) == NULL ||
-	    mapframe_init(&c->framer) == -1)
-		abort();
-	c->mblocks = mapblocks_new();
-	return (c);
-}
-
-static void
-coord_free(struct coord *c)
-{
-	mapblocks_free(c->mblocks);
-	mapframe_free(&c->framer);
-	replica_clear(&c->replica);
-	config_free(c->conf);
-	free(c);
-}
 
 static void
 put(struct coord *c, uint64_t id, int visible, const char *ep)
@@ -175,7 +141,7 @@ same_as_plain(struct coord *c, uint64_t id, int *nframes)
 
 TEST(blocks_equal_plain_full_map)
 {
-	struct coord	*c = coord_new();
+	struct coord	*c = fixture_coord_new();
 	uint64_t	 id, selves[] = { 1, 63, 64, 100, 130, 131, 200 };
 	size_t		 i;
 	int		 nframes;
@@ -188,12 +154,12 @@ TEST(blocks_equal_plain_full_map)
 		ASSERT(same_as_plain(c, selves[i], &nframes));
 	/* The head, three blocks and the last frame at least. */
 	ASSERT(nframes >= 4);
-	coord_free(c);
+	fixture_coord_free(c);
 }
 
 TEST(blocks_alone_and_empty)
 {
-	struct coord	*c = coord_new();
+	struct coord	*c = fixture_coord_new();
 	int		 nframes;
 
 	put(c, 5, 1, "127.0.0.1:1");
@@ -203,12 +169,12 @@ TEST(blocks_alone_and_empty)
 	ASSERT(same_as_plain(c, 70, &nframes));
 	put(c, 6, 1, "127.0.0.1:1");
 	ASSERT(same_as_plain(c, 70, &nframes));
-	coord_free(c);
+	fixture_coord_free(c);
 }
 
 TEST(changed_peer_never_stale)
 {
-	struct coord	*c = coord_new();
+	struct coord	*c = fixture_coord_new();
 	uint64_t	 id;
 	int		 nframes;
 
@@ -224,7 +190,7 @@ TEST(changed_peer_never_stale)
 	replica_node_free(replica_node_detach(&c->replica, 72));
 	ASSERT(same_as_plain(c, 1, &nframes));
 	ASSERT(same_as_plain(c, 129, &nframes));
-	coord_free(c);
+	fixture_coord_free(c);
 }
 
 TEST_MAIN()

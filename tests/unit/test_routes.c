@@ -10,6 +10,7 @@
 
 #include "compat.h"
 #include "config.h"
+#include "fixture_coord.h"
 #include "coordinator.h"
 #include "map.h"
 #include "routes.h"
@@ -239,31 +240,16 @@ TEST(exit_routes_not_elected)
 	setup();
 }
 
-static const char test_yaml[] =
-	"server_url: http://127.0.0.1:8080\n"
-	"listen_addr: 127.0.0.1:8080\n"
-	"noise:\n  private_key_path: /tmp/x/noise.key\n"
-	"prefixes:\n  v4: 100.64.0.0/10\n  v6: fd7a:115c:a1e0::/48\n"
-	"dns:\n  magic_dns: true\n  base_domain: ts.example\n"
-	"  override_local_dns: false\n";
-
 /* AllowedIPs and PrimaryRoutes in a node's JSON. */
 TEST(map_json_routes)
 {
 	struct coord		*c;
 	struct replica_node	*n;
 	json_t			*o, *a;
-	char			 err[256];
 	Coordd__Node		 m = COORDD__NODE__INIT;
 	char			*appr[] = { "10.99.0.0/24", "0.0.0.0/0" };
 
-	if ((c = calloc(1, sizeof(*c))) == NULL)
-		abort();
-	replica_init(&c->replica);
-	routes_init(&c->routes);
-	c->conf = config_load_buffer("test", test_yaml, strlen(test_yaml), 0,
-	    err, sizeof(err));
-	ASSERT(c->conf != NULL);
+	c = fixture_coord_new();
 	m.id = 4;
 	m.user_id = 1;
 	m.node_key = "nodekey:04";
@@ -289,10 +275,7 @@ TEST(map_json_routes)
 	ASSERT_INT_EQ(json_array_size(a), 1);
 	ASSERT_STR_EQ(json_string_value(json_array_get(a, 0)), "10.99.0.0/24");
 	json_decref(o);
-	routes_clear(&c->routes);
-	replica_clear(&c->replica);
-	config_free(c->conf);
-	free(c);
+	fixture_coord_free(c);
 }
 
 TEST_MAIN()
