@@ -77,14 +77,6 @@ cpu_of() {
 	    awk -v hz="$HZ" '{ printf "%.2f\n", ($12 + $13) / hz }'
 }
 
-free_port() {	# free_port START: the first port from START nobody holds
-	p=$1
-	while ss -Hltun "sport = :$p" 2>/dev/null | grep -q .; do
-		p=$((p + 1))
-	done
-	echo "$p"
-}
-
 # coordd on CPU 0, its relay open to any key.
 write_config
 sed -i "s|^  server:\$|  server:\\

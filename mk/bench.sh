@@ -96,13 +96,6 @@ trap bench_cleanup EXIT
 trap 'exit 1' INT TERM HUP
 ensure_users || die "cannot create the daemon users"
 
-free_port() {	# free_port START: the first port from START nobody holds
-	p=$1
-	while ss -Hltun "sport = :$p" 2>/dev/null | grep -q .; do
-		p=$((p + 1))
-	done
-	echo "$p"
-}
 HPORT=$(free_port $((MPORT + 1)))
 HMPORT=$(free_port $((HPORT + 1)))
 HGPORT=$(free_port $((HMPORT + 1)))
@@ -236,11 +229,7 @@ srv_ready() {	# srv_ready SERVER DIR
 # srv_stop: TERM, as a service manager would, then KILL after 20 s.
 srv_stop() {
 	[ -n "$SPID" ] || return 0
-	kill -TERM "$SPID" 2>/dev/null
-	for _ in $(seq 1 200); do
-		kill -0 "$SPID" 2>/dev/null || break
-		sleep 0.1
-	done
+	term_wait "$SPID" 200
 	srv_kill
 }
 

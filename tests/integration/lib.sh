@@ -133,13 +133,27 @@ wait_pid() {
 	wait "$1"
 }
 
-suite_stop() {
-	[ -n "$PARENT" ] || return 0
-	kill -TERM "$PARENT" 2>/dev/null
-	for _ in $(seq 1 100); do
-		kill -0 "$PARENT" 2>/dev/null || break
+# term_wait PID TENTHS: SIGTERM, then up to TENTHS tenths of a second
+# for it to go.
+term_wait() {
+	kill -TERM "$1" 2>/dev/null
+	for _ in $(seq 1 "$2"); do
+		kill -0 "$1" 2>/dev/null || break
 		sleep 0.1
 	done
+}
+
+free_port() {	# free_port START: the first port from START nobody holds
+	p=$1
+	while ss -Hltun "sport = :$p" 2>/dev/null | grep -q .; do
+		p=$((p + 1))
+	done
+	echo "$p"
+}
+
+suite_stop() {
+	[ -n "$PARENT" ] || return 0
+	term_wait "$PARENT" 100
 	wait "$PARENT" 2>/dev/null
 	SUITE_STATUS=$?
 	PARENT=""
