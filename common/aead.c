@@ -33,6 +33,17 @@ aead_init(void)
 	return (0);
 }
 
+/*
+ * The context keeps the key of the last record it sealed or opened:
+ * wipe it when a transport's keys go.
+ */
+void
+aead_clear(void)
+{
+	if (aead_ctx != NULL)
+		EVP_CIPHER_CTX_reset(aead_ctx);
+}
+
 /* ptlen bytes of pt to ct, followed by the tag: ptlen + AEAD_TAGLEN. */
 int
 aead_seal(const uint8_t key[AEAD_KEYLEN], const uint8_t nonce[AEAD_NONCELEN],

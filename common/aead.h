@@ -15,6 +15,7 @@
 #define AEAD_TAGLEN	16
 
 int	aead_init(void);
+void	aead_clear(void);
 int	aead_seal(const uint8_t [AEAD_KEYLEN], const uint8_t [AEAD_NONCELEN],
 	    const uint8_t *, size_t, uint8_t *);
 int	aead_open(const uint8_t [AEAD_KEYLEN], const uint8_t [AEAD_NONCELEN],

@@ -731,4 +731,5 @@ void
 noise_transport_clear(struct noise_transport *t)
 {
 	sodium_memzero(t, sizeof(*t));
+	aead_clear();
 }

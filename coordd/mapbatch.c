@@ -217,7 +217,8 @@ batch_changed_json(struct map_batch *mb, struct evbuffer *b,
 			evbuffer_add_printf(b, "%s\"PeersChanged\":[",
 			    evbuffer_get_length(b) > 1 ? "," : "");
 		batch_item(b, &first, "%s", mapjson_node(c, n));
-		users[nusers++] = n->user_id;
+		if (nusers < MAP_BATCH_BLOCK)	/* a view is one block */
+			users[nusers++] = n->user_id;
 	}
 	if (!first)
 		evbuffer_add(b, "]", 1);
